@@ -1,0 +1,106 @@
+// Package cmdutil holds what every port-gitops command shares: the process's
+// streams and environment, and the error kinds that main.go maps to exit codes.
+//
+// It must not import urfave/cli, read os.Args or the real environment, or print:
+// commands receive an IO value and return errors; only main.go turns an error
+// into an exit code.
+package cmdutil
+
+import (
+	"errors"
+	"fmt"
+	"io"
+)
+
+// Exit codes, documented in the README. No other values are ever returned.
+const (
+	ExitOK       = 0 // everything valid or synced
+	ExitFindings = 1 // findings: invalid entities, entities Port rejected, a stale cache
+	ExitUsage    = 2 // usage or configuration error
+	ExitRun      = 3 // could not run: I/O, git, network or auth after retries
+)
+
+// IO is what a command may touch of the process: its streams, its environment
+// and its working directory. Tests fill it with buffers and a map.
+type IO struct {
+	In     io.Reader
+	Out    io.Writer // findings, plans, summaries
+	Err    io.Writer // diagnostics
+	Getenv func(string) string
+	Dir    string // working directory, absolute
+	// IsTerminal reports whether Out is a terminal (for --color auto).
+	IsTerminal bool
+}
+
+// Env returns the value of an environment variable, or "" when IO has no
+// environment.
+func (o *IO) Env(key string) string {
+	if o == nil || o.Getenv == nil {
+		return ""
+	}
+	return o.Getenv(key)
+}
+
+// ErrFindings says the command found problems and has already reported them:
+// exit code 1, nothing more to print.
+var ErrFindings = errors.New("findings reported")
+
+// UsageError is a usage or configuration mistake: exit code 2.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// Usage wraps err as a usage or configuration error (exit 2). A nil err stays nil.
+func Usage(err error) error {
+	if err == nil {
+		return nil
+	}
+	var u *UsageError
+	if errors.As(err, &u) {
+		return err
+	}
+	return &UsageError{Err: err}
+}
+
+// Usagef formats a usage or configuration error (exit 2).
+func Usagef(format string, args ...any) error {
+	return &UsageError{Err: fmt.Errorf(format, args...)}
+}
+
+// ExitCode maps an error returned by a command to the process exit code.
+// Anything not recognised is "could not run".
+func ExitCode(err error) int {
+	var u *UsageError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, ErrFindings):
+		return ExitFindings
+	case errors.As(err, &u):
+		return ExitUsage
+	default:
+		return ExitRun
+	}
+}
+
+// UseColor decides whether output gets colour: "always", "never", or "auto",
+// which honours NO_COLOR (any value turns colour off), then CLICOLOR_FORCE
+// (any value but 0 turns it on), then whether Out is a terminal.
+func UseColor(when string, o *IO) (bool, error) {
+	switch when {
+	case "always":
+		return true, nil
+	case "never":
+		return false, nil
+	case "auto", "":
+		if o.Env("NO_COLOR") != "" {
+			return false, nil
+		}
+		if v := o.Env("CLICOLOR_FORCE"); v != "" && v != "0" {
+			return true, nil
+		}
+		return o.IsTerminal, nil
+	}
+	return false, Usagef("unknown --color %q (valid: auto, always, never)", when)
+}

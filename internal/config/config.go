@@ -1,0 +1,380 @@
+// Package config loads port-gitops's configuration, .port/gitops.yaml: where
+// the blueprint cache lives and which files are entity files.
+//
+// It finds the file, checks every key and glob, and reports mistakes with the
+// file's line and column. It never reads the environment or prints.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// DefaultPath is where the configuration lives, relative to the repository root.
+const DefaultPath = ".port/gitops.yaml"
+
+// DefaultBlueprintDir is the blueprint cache used when the configuration names none.
+const DefaultBlueprintDir = ".port/blueprints"
+
+// DefaultEntityGlob is the one rule in force when there is no configuration file.
+const DefaultEntityGlob = "**/entity.json"
+
+// Config is a loaded configuration. All paths are absolute.
+type Config struct {
+	// Path is the configuration file read, or "" when defaults are in force.
+	Path string
+	// Root is the repository root: the directory that holds .port/, the git
+	// work tree's top, or the working directory, in that order of preference.
+	Root string
+	// BlueprintDir is the blueprint cache directory.
+	BlueprintDir string
+	// Rules say which files are entity files and their default blueprint.
+	Rules []Rule
+	// Prune lets sync delete entities whose files are gone (sync --prune).
+	Prune bool
+}
+
+// Rule is one entry of the entities list.
+type Rule struct {
+	// Files is a slash-separated glob relative to Root; ** crosses directories.
+	Files string
+	// Blueprint is the blueprint of entities that carry no "blueprint" key, or "".
+	Blueprint string
+	glob      *Glob
+}
+
+// Error is a configuration mistake at a place in the configuration file.
+type Error struct {
+	Path   string // file, as given or found
+	Line   int    // 1-based; 0 when the mistake has no line
+	Column int
+	Msg    string
+}
+
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d:%d: %s", e.Path, e.Line, e.Column, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.Path, e.Msg)
+}
+
+// Match returns the rule that makes rel (slash-separated, relative to Root) an
+// entity file, or nil. The first matching rule wins.
+func (c *Config) Match(rel string) *Rule {
+	for i := range c.Rules {
+		if c.Rules[i].glob.Match(rel) {
+			return &c.Rules[i]
+		}
+	}
+	return nil
+}
+
+// Rel returns path relative to Root with forward slashes, or an error when
+// path lies outside Root.
+func (c *Config) Rel(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	rel, err := filepath.Rel(c.Root, abs)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", fmt.Errorf("%s is outside the repository root %s", path, c.Root)
+	}
+	return filepath.ToSlash(rel), nil
+}
+
+// Load finds and reads the configuration. With explicit set, that file is read
+// (a missing file is an error). Otherwise .port/gitops.yaml is looked up from
+// dir up to the repository root; when none exists the defaults are in force.
+func Load(dir, explicit string) (*Config, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	gitRoot := findGitRoot(dir)
+	path := explicit
+	if path != "" {
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(dir, path)
+		}
+	} else {
+		path = findConfig(dir, gitRoot)
+	}
+	if path == "" {
+		root := gitRoot
+		if root == "" {
+			root = dir
+		}
+		return defaults(root), nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, &Error{Path: explicit, Msg: "configuration file not found"}
+		}
+		return nil, &Error{Path: path, Msg: fmt.Sprintf("cannot read configuration: %v", err)}
+	}
+	root := rootFor(path, gitRoot)
+	display := path
+	if explicit != "" {
+		display = explicit
+	} else if r, err := filepath.Rel(dir, path); err == nil {
+		display = r
+	}
+	cfg, err := parse(data, display, root)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Path = path
+	return cfg, nil
+}
+
+func defaults(root string) *Config {
+	return &Config{
+		Root:         root,
+		BlueprintDir: filepath.Join(root, filepath.FromSlash(DefaultBlueprintDir)),
+		Rules:        []Rule{{Files: DefaultEntityGlob, glob: MustCompileGlob(DefaultEntityGlob)}},
+	}
+}
+
+// rootFor returns the repository root for a configuration file: the directory
+// that holds its .port/ folder, else the git work tree, else its own folder.
+func rootFor(path, gitRoot string) string {
+	parent := filepath.Dir(path)
+	if filepath.Base(parent) == ".port" {
+		return filepath.Dir(parent)
+	}
+	if gitRoot != "" {
+		return gitRoot
+	}
+	return parent
+}
+
+// findConfig looks for .port/gitops.yaml from dir upwards, stopping at the
+// git work tree's top (or the file system's root outside git).
+func findConfig(dir, stop string) string {
+	for {
+		p := filepath.Join(dir, filepath.FromSlash(DefaultPath))
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+			return p
+		}
+		if dir == stop {
+			return ""
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
+
+// findGitRoot returns the nearest directory at or above dir that has a .git
+// entry (a directory, or a file in worktrees and submodules), or "".
+func findGitRoot(dir string) string {
+	for {
+		if _, err := os.Lstat(filepath.Join(dir, ".git")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
+
+var topKeys = []string{"blueprints", "entities", "prune"}
+var ruleKeys = []string{"files", "blueprint"}
+
+func parse(data []byte, display, root string) (*Config, error) {
+	errAt := func(n *yaml.Node, format string, args ...any) error {
+		e := &Error{Path: display, Msg: fmt.Sprintf(format, args...)}
+		if n != nil {
+			e.Line, e.Column = n.Line, n.Column
+		}
+		return e
+	}
+	var doc yaml.Node
+	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&doc); err != nil {
+		if err.Error() == "EOF" {
+			return defaultsFromEmpty(root), nil
+		}
+		return nil, yamlError(display, err)
+	}
+	if len(doc.Content) == 0 || doc.Content[0].Kind == yaml.ScalarNode && doc.Content[0].Tag == "!!null" {
+		return defaultsFromEmpty(root), nil
+	}
+	top := doc.Content[0]
+	if top.Kind != yaml.MappingNode {
+		return nil, errAt(top, "the configuration must be a mapping with the keys %s", strings.Join(topKeys, ", "))
+	}
+	cfg := &Config{Root: root, BlueprintDir: filepath.Join(root, filepath.FromSlash(DefaultBlueprintDir))}
+	var blueprintsNode *yaml.Node
+	seen := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		k, v := top.Content[i], top.Content[i+1]
+		if first, dup := seen[k.Value]; dup {
+			return nil, errAt(k, "duplicate key %q (first at line %d)", k.Value, first.Line)
+		}
+		seen[k.Value] = k
+		switch k.Value {
+		case "blueprints":
+			s, err := scalarString(v)
+			if err != nil || s == "" {
+				return nil, errAt(v, "blueprints must be a directory path relative to the repository root")
+			}
+			cfg.BlueprintDir = filepath.Join(root, filepath.FromSlash(s))
+			blueprintsNode = v
+		case "prune":
+			if v.Kind != yaml.ScalarNode || v.Tag != "!!bool" {
+				return nil, errAt(v, "prune must be true or false")
+			}
+			cfg.Prune = v.Value == "true"
+		case "entities":
+			if v.Kind != yaml.SequenceNode {
+				return nil, errAt(v, "entities must be a list of rules, each with files and an optional blueprint")
+			}
+			for _, item := range v.Content {
+				r, err := parseRule(item, errAt)
+				if err != nil {
+					return nil, err
+				}
+				cfg.Rules = append(cfg.Rules, r)
+			}
+		default:
+			return nil, errAt(k, "unknown key %q%s (valid keys: %s)", k.Value, didYouMean(k.Value, topKeys), strings.Join(topKeys, ", "))
+		}
+	}
+	if _, ok := seen["entities"]; !ok {
+		cfg.Rules = []Rule{{Files: DefaultEntityGlob, glob: MustCompileGlob(DefaultEntityGlob)}}
+	} else if len(cfg.Rules) == 0 {
+		return nil, errAt(seen["entities"], "entities is empty: list at least one rule, e.g. - files: \"**/entity.json\"")
+	}
+	if blueprintsNode != nil {
+		fi, err := os.Stat(cfg.BlueprintDir)
+		switch {
+		case err != nil:
+			return nil, errAt(blueprintsNode, "blueprint directory %s does not exist (create it, or run port-gitops blueprints pull)", rootRel(root, cfg.BlueprintDir))
+		case !fi.IsDir():
+			return nil, errAt(blueprintsNode, "blueprint directory %s is not a directory", rootRel(root, cfg.BlueprintDir))
+		}
+	}
+	return cfg, nil
+}
+
+func defaultsFromEmpty(root string) *Config { return defaults(root) }
+
+func parseRule(item *yaml.Node, errAt func(*yaml.Node, string, ...any) error) (Rule, error) {
+	if item.Kind != yaml.MappingNode {
+		return Rule{}, errAt(item, "each entities rule must be a mapping with files and an optional blueprint")
+	}
+	var r Rule
+	var filesNode *yaml.Node
+	for i := 0; i+1 < len(item.Content); i += 2 {
+		k, v := item.Content[i], item.Content[i+1]
+		switch k.Value {
+		case "files":
+			s, err := scalarString(v)
+			if err != nil || s == "" {
+				return Rule{}, errAt(v, "files must be a glob such as \"**/entity.json\"")
+			}
+			r.Files, filesNode = s, v
+		case "blueprint":
+			s, err := scalarString(v)
+			if err != nil || s == "" {
+				return Rule{}, errAt(v, "blueprint must be a blueprint identifier")
+			}
+			r.Blueprint = s
+		default:
+			return Rule{}, errAt(k, "unknown key %q in entities rule%s (valid keys: %s)", k.Value, didYouMean(k.Value, ruleKeys), strings.Join(ruleKeys, ", "))
+		}
+	}
+	if filesNode == nil {
+		return Rule{}, errAt(item, "entities rule has no files glob")
+	}
+	g, err := CompileGlob(r.Files)
+	if err != nil {
+		return Rule{}, errAt(filesNode, "bad glob %q: %v", r.Files, err)
+	}
+	r.glob = g
+	return r, nil
+}
+
+func scalarString(n *yaml.Node) (string, error) {
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		return "", errors.New("not a string")
+	}
+	return n.Value, nil
+}
+
+func rootRel(root, p string) string {
+	if r, err := filepath.Rel(root, p); err == nil {
+		return filepath.ToSlash(r)
+	}
+	return p
+}
+
+// yamlError turns a YAML library error ("yaml: line 3: ...") into an Error
+// with the line number pulled out.
+func yamlError(display string, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	e := &Error{Path: display, Msg: "invalid YAML: " + msg}
+	var line int
+	if n, _ := fmt.Sscanf(msg, "line %d:", &line); n == 1 {
+		e.Line, e.Column = line, 1
+		if i := strings.Index(msg, ":"); i >= 0 {
+			e.Msg = "invalid YAML:" + msg[i+1:]
+		}
+	}
+	return e
+}
+
+// didYouMean returns ` (did you mean "x"?)` for the closest candidate, or "".
+func didYouMean(word string, candidates []string) string {
+	if s := closest(word, candidates); s != "" {
+		return fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	return ""
+}
+
+func closest(word string, candidates []string) string {
+	best, bestD := "", len(word)/2+1
+	sorted := append([]string(nil), candidates...)
+	sort.Strings(sorted)
+	for _, c := range sorted {
+		if d := levenshtein(strings.ToLower(word), strings.ToLower(c)); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+func levenshtein(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
