@@ -1,0 +1,404 @@
+package blueprint
+
+import (
+	"errors"
+	"fmt"
+	"math/big"
+	"sort"
+	"strings"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+
+	"github.com/port-gitops/port-gitops/internal/entity"
+)
+
+// Issue is one problem with an entity, positioned at a node of its file.
+type Issue struct {
+	Node    *entity.Value // where it points; never nil
+	Pointer string        // JSON pointer relative to the entity object
+	Rule    string
+	Message string
+	Warning bool
+}
+
+func issue(n *entity.Value, ptr, rule, format string, args ...any) Issue {
+	return Issue{Node: n, Pointer: ptr, Rule: rule, Message: fmt.Sprintf(format, args...)}
+}
+
+// CheckEnvelope checks what every entity must satisfy whatever its
+// blueprint: the identifier and the shape of title, icon and team.
+func CheckEnvelope(e *entity.Entity) []Issue {
+	var out []Issue
+	if n := e.IdentifierNode; n != nil && n.Kind == entity.KindString {
+		if err := CheckIdentifier(n.Str); err != nil {
+			out = append(out, issue(n, "/identifier", "identifier", "%v", err))
+		}
+	}
+	for _, key := range []string{"title", "icon"} {
+		if n := e.Node.Get(key); n != nil && n.Kind != entity.KindString && n.Kind != entity.KindNull {
+			out = append(out, issue(n, "/"+key, "entity-shape", "%s must be a string, got %s", key, kindName(n)))
+		}
+	}
+	if n := e.Node.Get("team"); n != nil {
+		switch n.Kind {
+		case entity.KindString, entity.KindNull:
+		case entity.KindArray:
+			for i, t := range n.Elems {
+				if t.Kind != entity.KindString {
+					out = append(out, issue(t, fmt.Sprintf("/team/%d", i), "team", "team must be a string or an array of strings, got %s in the array", kindName(t)))
+				}
+			}
+		default:
+			out = append(out, issue(n, "/team", "team", "team must be a string or an array of strings, got %s", kindName(n)))
+		}
+	}
+	return out
+}
+
+// Validate checks an entity's properties, relations and team against the
+// blueprint. It does not repeat CheckEnvelope.
+func (b *Blueprint) Validate(e *entity.Entity) []Issue {
+	var out []Issue
+	out = append(out, b.checkProperties(e)...)
+	out = append(out, b.checkRelations(e)...)
+	if t := e.Node.Get("team"); t != nil && t.Kind != entity.KindNull && b.TeamInherited {
+		out = append(out, issue(t, "/team", "team-inherited",
+			"blueprint %q inherits team ownership through its relations; Port rejects an explicit team (remove it)", b.ID))
+	}
+	return out
+}
+
+func (b *Blueprint) isProperty(k string) bool {
+	i := sort.SearchStrings(b.Properties, k)
+	return i < len(b.Properties) && b.Properties[i] == k
+}
+
+func (b *Blueprint) checkProperties(e *entity.Entity) []Issue {
+	var out []Issue
+	props := e.Node.Get("properties")
+	if props != nil && props.Kind == entity.KindNull {
+		props = nil
+	}
+	if props != nil && props.Kind != entity.KindObject {
+		return []Issue{issue(props, "/properties", "entity-shape", "properties must be an object, got %s", kindName(props))}
+	}
+	missingAt, missingPtr := e.Node, ""
+	present := map[string]*entity.Value{}
+	instance := map[string]any{}
+	if props != nil {
+		missingAt, missingPtr = props, "/properties"
+		for _, m := range props.Members {
+			ptr := entity.Pointer("properties", m.Key)
+			present[m.Key] = m.Value
+			if !b.isProperty(m.Key) {
+				out = append(out, b.unknownProperty(m, ptr))
+				continue
+			}
+			if m.Value.Kind == entity.KindNull {
+				continue // null clears a value in Port
+			}
+			instance[m.Key] = m.Value.Interface()
+			for _, p := range b.unchecked[m.Key] {
+				out = append(out, Issue{Node: m.Value, Pointer: ptr, Rule: "pattern-unchecked", Warning: true,
+					Message: fmt.Sprintf("pattern %q of property %q not checked locally: Go's regexp cannot compile it (Port still checks it)", p, m.Key)})
+			}
+		}
+	}
+	for _, r := range b.Required {
+		v, ok := present[r]
+		switch {
+		case ok && v.Kind == entity.KindNull:
+			out = append(out, issue(v, entity.Pointer("properties", r), "required-property", "required property %q is null", r))
+		case !ok && b.hasDefault[r]:
+			w := issue(missingAt, missingPtr, "required-property", "required property %q is missing; Port may fill in its default", r)
+			w.Warning = true
+			out = append(out, w)
+		case !ok:
+			out = append(out, issue(missingAt, missingPtr, "required-property", "missing required property %q", r))
+		}
+	}
+	if b.schema == nil || len(instance) == 0 {
+		return out
+	}
+	err := b.schema.Validate(instance)
+	var ve *jsonschema.ValidationError
+	if errors.As(err, &ve) {
+		for _, leaf := range leaves(ve) {
+			node := props.Lookup(leaf.InstanceLocation)
+			if node == nil {
+				node = props
+			}
+			ptr := entity.Pointer(append([]string{"properties"}, leaf.InstanceLocation...)...)
+			rule, msg := describe(leaf)
+			out = append(out, issue(node, ptr, rule, "%s: %s", displayPath(leaf.InstanceLocation), msg))
+		}
+	} else if err != nil {
+		out = append(out, issue(props, "/properties", "schema", "%v", err))
+	}
+	return out
+}
+
+func (b *Blueprint) unknownProperty(m entity.Member, ptr string) Issue {
+	keyNode := &entity.Value{Kind: entity.KindString, Str: m.Key, Pos: m.KeyPos}
+	if kind, ok := b.Computed[m.Key]; ok {
+		return issue(keyNode, ptr, "computed-property",
+			"%q is a %s property of blueprint %q: Port computes it, so an entity cannot set it (remove it)", m.Key, kind, b.ID)
+	}
+	msg := fmt.Sprintf("unknown property %q: blueprint %q has no such property", m.Key, b.ID)
+	if s := entity.Suggest(m.Key, b.Properties); s != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", s)
+	} else if len(b.Properties) == 0 {
+		msg += " (it has no properties)"
+	}
+	return issue(keyNode, ptr, "unknown-property", "%s", msg)
+}
+
+func (b *Blueprint) relationNames() []string {
+	names := make([]string, 0, len(b.Relations))
+	for k := range b.Relations {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func (b *Blueprint) checkRelations(e *entity.Entity) []Issue {
+	var out []Issue
+	rels := e.Node.Get("relations")
+	if rels != nil && rels.Kind == entity.KindNull {
+		rels = nil
+	}
+	if rels != nil && rels.Kind != entity.KindObject {
+		return []Issue{issue(rels, "/relations", "entity-shape", "relations must be an object, got %s", kindName(rels))}
+	}
+	present := map[string]*entity.Value{}
+	if rels != nil {
+		for _, m := range rels.Members {
+			ptr := entity.Pointer("relations", m.Key)
+			present[m.Key] = m.Value
+			def, ok := b.Relations[m.Key]
+			if !ok {
+				keyNode := &entity.Value{Kind: entity.KindString, Str: m.Key, Pos: m.KeyPos}
+				msg := fmt.Sprintf("unknown relation %q: blueprint %q has no such relation", m.Key, b.ID)
+				if s := entity.Suggest(m.Key, b.relationNames()); s != "" {
+					msg += fmt.Sprintf(" (did you mean %q?)", s)
+				} else if len(b.Relations) == 0 {
+					msg += " (it has no relations)"
+				}
+				out = append(out, issue(keyNode, ptr, "unknown-relation", "%s", msg))
+				continue
+			}
+			out = append(out, checkRelationValue(m.Key, def, m.Value, ptr)...)
+		}
+	}
+	for _, name := range b.relationNames() {
+		def := b.Relations[name]
+		if !def.Required {
+			continue
+		}
+		v, ok := present[name]
+		switch {
+		case !ok && rels == nil:
+			out = append(out, issue(e.Node, "", "required-relation", "missing required relation %q (to %s)", name, def.Target))
+		case !ok:
+			out = append(out, issue(rels, "/relations", "required-relation", "missing required relation %q (to %s)", name, def.Target))
+		case v.Kind == entity.KindNull || v.Kind == entity.KindArray && len(v.Elems) == 0:
+			out = append(out, issue(v, entity.Pointer("relations", name), "required-relation", "required relation %q is empty", name))
+		}
+	}
+	return out
+}
+
+func checkRelationValue(name string, def Relation, v *entity.Value, ptr string) []Issue {
+	checkID := func(n *entity.Value, p string) []Issue {
+		if n.Kind != entity.KindString {
+			return []Issue{issue(n, p, "relation-value", "relation %q takes entity identifiers of %s, got %s", name, def.Target, kindName(n))}
+		}
+		if err := CheckIdentifier(n.Str); err != nil {
+			return []Issue{issue(n, p, "identifier", "relation %q: %v", name, err)}
+		}
+		return nil
+	}
+	switch {
+	case v.Kind == entity.KindNull:
+		return nil
+	case isSearchQuery(v):
+		return nil // Port resolves a search query itself
+	case def.Many && v.Kind == entity.KindArray:
+		var out []Issue
+		for i, el := range v.Elems {
+			out = append(out, checkID(el, fmt.Sprintf("%s/%d", ptr, i))...)
+		}
+		return out
+	case def.Many:
+		return []Issue{issue(v, ptr, "relation-value", "relation %q is many: true: it takes an array of identifiers of %s, got %s", name, def.Target, kindName(v))}
+	case v.Kind == entity.KindArray:
+		return []Issue{issue(v, ptr, "relation-value", "relation %q is many: false: it takes one identifier of %s or null, got an array", name, def.Target)}
+	default:
+		return checkID(v, ptr)
+	}
+}
+
+// isSearchQuery reports whether v is a Port search query ({combinator, rules}),
+// which Port accepts in place of identifiers.
+func isSearchQuery(v *entity.Value) bool {
+	if v.Kind != entity.KindObject {
+		return false
+	}
+	r := v.Get("rules")
+	return r != nil && r.Kind == entity.KindArray && v.Get("combinator") != nil
+}
+
+func kindName(v *entity.Value) string {
+	switch v.Kind {
+	case entity.KindNull:
+		return "null"
+	case entity.KindBool:
+		return "a boolean"
+	case entity.KindNumber:
+		return "a number"
+	case entity.KindString:
+		return "a string"
+	case entity.KindArray:
+		return "an array"
+	default:
+		return "an object"
+	}
+}
+
+// leaves returns the innermost errors of a validation error tree: the ones
+// that say what is wrong rather than where.
+func leaves(ve *jsonschema.ValidationError) []*jsonschema.ValidationError {
+	if len(ve.Causes) == 0 {
+		return []*jsonschema.ValidationError{ve}
+	}
+	var out []*jsonschema.ValidationError
+	for _, c := range ve.Causes {
+		out = append(out, leaves(c)...)
+	}
+	return out
+}
+
+func displayPath(loc []string) string {
+	if len(loc) == 0 {
+		return "properties"
+	}
+	var b strings.Builder
+	b.WriteString(loc[0])
+	for _, t := range loc[1:] {
+		if isIndex(t) {
+			fmt.Fprintf(&b, "[%s]", t)
+		} else {
+			b.WriteString("." + t)
+		}
+	}
+	return b.String()
+}
+
+func isIndex(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+var printer = message.NewPrinter(language.English)
+
+// describe returns a rule name and a message for one validation error.
+func describe(ve *jsonschema.ValidationError) (string, string) {
+	switch k := ve.ErrorKind.(type) {
+	case *kind.Type:
+		return "type", fmt.Sprintf("must be %s, got %s", strings.Join(k.Want, " or "), k.Got)
+	case *kind.Enum:
+		want := make([]string, len(k.Want))
+		for i, w := range k.Want {
+			want[i] = jsonText(w)
+		}
+		return "enum", fmt.Sprintf("%s is not one of %s", jsonText(k.Got), strings.Join(want, ", "))
+	case *kind.Const:
+		return "const", fmt.Sprintf("must be %s", jsonText(k.Want))
+	case *kind.Format:
+		msg := fmt.Sprintf("%s is not a valid %s", jsonText(k.Got), k.Want)
+		if k.Err != nil {
+			msg += ": " + k.Err.Error()
+		}
+		return "format", msg
+	case *kind.Pattern:
+		return "pattern", fmt.Sprintf("%s does not match the pattern %s", jsonText(k.Got), k.Want)
+	case *kind.Required:
+		q := make([]string, len(k.Missing))
+		for i, m := range k.Missing {
+			q[i] = fmt.Sprintf("%q", m)
+		}
+		return "required-property", "missing required " + plural(len(q), "property", "properties") + " " + strings.Join(q, ", ")
+	case *kind.MinLength:
+		return "min-length", fmt.Sprintf("is %d characters long; at least %d required", k.Got, k.Want)
+	case *kind.MaxLength:
+		return "max-length", fmt.Sprintf("is %d characters long; at most %d allowed", k.Got, k.Want)
+	case *kind.Minimum:
+		return "minimum", fmt.Sprintf("%s is less than the minimum %s", ratText(k.Got), ratText(k.Want))
+	case *kind.Maximum:
+		return "maximum", fmt.Sprintf("%s is greater than the maximum %s", ratText(k.Got), ratText(k.Want))
+	case *kind.ExclusiveMinimum:
+		return "minimum", fmt.Sprintf("%s must be greater than %s", ratText(k.Got), ratText(k.Want))
+	case *kind.ExclusiveMaximum:
+		return "maximum", fmt.Sprintf("%s must be less than %s", ratText(k.Got), ratText(k.Want))
+	case *kind.MinItems:
+		return "min-items", fmt.Sprintf("has %d %s; at least %d required", k.Got, plural(k.Got, "item", "items"), k.Want)
+	case *kind.MaxItems:
+		return "max-items", fmt.Sprintf("has %d %s; at most %d allowed", k.Got, plural(k.Got, "item", "items"), k.Want)
+	case *kind.UniqueItems:
+		return "unique-items", fmt.Sprintf("items %d and %d are equal; items must be unique", k.Duplicates[0], k.Duplicates[1])
+	case *kind.AdditionalProperties:
+		return "additional-properties", fmt.Sprintf("%s not allowed", strings.Join(quoteAll(k.Properties), ", "))
+	}
+	return "schema", ve.ErrorKind.LocalizedString(printer)
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = fmt.Sprintf("%q", s)
+	}
+	return out
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func ratText(r *big.Rat) string {
+	if r == nil {
+		return "?"
+	}
+	if r.IsInt() {
+		return r.Num().String()
+	}
+	f, _ := r.Float64()
+	return fmt.Sprint(f)
+}
+
+func jsonText(v any) string {
+	switch t := v.(type) {
+	case string:
+		return fmt.Sprintf("%q", t)
+	case nil:
+		return "null"
+	case map[string]any:
+		return "an object"
+	case []any:
+		return "an array"
+	}
+	return fmt.Sprint(v)
+}

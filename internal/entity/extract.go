@@ -1,0 +1,120 @@
+package entity
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Problem is something wrong with a file's JSON or the shape of its
+// entities, positioned and named by a rule for the validator's findings.
+type Problem struct {
+	Pos     Pos
+	Pointer string // JSON pointer into the file ("" for the whole file)
+	Rule    string // "json-syntax", "duplicate-key", "entity-shape", "unknown-field", "identifier-missing"
+	Message string
+}
+
+// Entity is one entity object of a file.
+type Entity struct {
+	Index          int    // position in the file's array, or -1 when the file is a single object
+	Pointer        string // JSON pointer to the entity object: "" or "/3"
+	Node           *Value // the entity object
+	Identifier     string // the identifier when it is a string, else ""
+	IdentifierNode *Value // the "identifier" value of any kind, nil when absent
+	Blueprint      string // the "blueprint" key when it is a string, else ""
+	BlueprintNode  *Value // the "blueprint" value of any kind, nil when absent
+}
+
+// envelopeKeys are the top-level keys an entity object may hold: Port's
+// entity fields plus "blueprint", which port-gitops reads to know which
+// blueprint checks the entity.
+var envelopeKeys = []string{"identifier", "title", "icon", "team", "properties", "relations", "blueprint"}
+
+// Extract returns the entities of a parsed file, which holds either one
+// entity object or an array of them, and the problems with their shape:
+// a root that is neither, an empty array, an element that is not an object,
+// a missing or non-string identifier, a non-string blueprint and unknown
+// top-level keys. Every object found is returned as an entity, even one with
+// problems, so that later checks still see it. A nil root gives nothing.
+func Extract(root *Value) ([]Entity, []Problem) {
+	if root == nil {
+		return nil, nil
+	}
+	var ents []Entity
+	var probs []Problem
+	switch root.Kind {
+	case KindObject:
+		ents = make([]Entity, 0, 1)
+		ents, probs = extractOne(ents, probs, root, -1, "")
+	case KindArray:
+		if len(root.Elems) == 0 {
+			probs = append(probs, Problem{Pos: root.Pos, Rule: "entity-shape",
+				Message: "the file holds an empty array: add at least one entity object"})
+			break
+		}
+		ents = make([]Entity, 0, len(root.Elems))
+		for i, el := range root.Elems {
+			ptr := "/" + strconv.Itoa(i)
+			if el.Kind != KindObject {
+				probs = append(probs, Problem{Pos: el.Pos, Pointer: ptr, Rule: "entity-shape",
+					Message: fmt.Sprintf("array element %d must be an entity object, got %s", i, article(el.Kind))})
+				continue
+			}
+			ents, probs = extractOne(ents, probs, el, i, ptr)
+		}
+	default:
+		probs = append(probs, Problem{Pos: root.Pos, Rule: "entity-shape",
+			Message: fmt.Sprintf("the file must hold an entity object or an array of entity objects, got %s", article(root.Kind))})
+	}
+	return ents, probs
+}
+
+func extractOne(ents []Entity, probs []Problem, obj *Value, index int, ptr string) ([]Entity, []Problem) {
+	e := Entity{Index: index, Pointer: ptr, Node: obj}
+	for _, m := range obj.Members {
+		switch m.Key {
+		case "identifier":
+			e.IdentifierNode = m.Value
+			if m.Value.Kind == KindString {
+				e.Identifier = m.Value.Str
+			} else {
+				probs = append(probs, Problem{Pos: m.Value.Pos, Pointer: ptr + "/identifier", Rule: "entity-shape",
+					Message: fmt.Sprintf("identifier must be a string, got %s", article(m.Value.Kind))})
+			}
+		case "blueprint":
+			e.BlueprintNode = m.Value
+			if m.Value.Kind == KindString {
+				e.Blueprint = m.Value.Str
+			} else {
+				probs = append(probs, Problem{Pos: m.Value.Pos, Pointer: ptr + "/blueprint", Rule: "entity-shape",
+					Message: fmt.Sprintf("blueprint must be a string, got %s", article(m.Value.Kind))})
+			}
+		case "title", "icon", "team", "properties", "relations":
+		default:
+			msg := fmt.Sprintf("unknown field %q", m.Key)
+			if s := Suggest(m.Key, envelopeKeys); s != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", s)
+			} else {
+				msg += ": an entity holds only " + strings.Join(envelopeKeys, ", ")
+			}
+			probs = append(probs, Problem{Pos: m.KeyPos, Pointer: ptr + Pointer(m.Key), Rule: "unknown-field", Message: msg})
+		}
+	}
+	if e.IdentifierNode == nil {
+		probs = append(probs, Problem{Pos: obj.Pos, Pointer: ptr, Rule: "identifier-missing",
+			Message: `entity has no "identifier"`})
+	}
+	return append(ents, e), probs
+}
+
+// article names a kind with its article: "a string", "an object", "null".
+func article(k Kind) string {
+	switch k {
+	case KindNull:
+		return "null"
+	case KindArray, KindObject:
+		return "an " + k.String()
+	}
+	return "a " + k.String()
+}

@@ -1,0 +1,279 @@
+// Package lint checks entity files: it parses each file, finds its entities,
+// and checks them against the cached blueprints, returning positioned
+// findings. validate and sync both use it, so what validate accepts is what
+// sync sends.
+//
+// It reads nothing but what its Sources load and the blueprint cache, and
+// prints nothing.
+package lint
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/port-gitops/port-gitops/internal/blueprint"
+	"github.com/port-gitops/port-gitops/internal/entity"
+	"github.com/port-gitops/port-gitops/internal/report"
+)
+
+// Source is one entity file to check.
+type Source struct {
+	// File is the path reported in findings: relative to the repository
+	// root, slash-separated (absolute for files outside it).
+	File string
+	// Load returns the file's bytes. It runs on a worker.
+	Load func() ([]byte, error)
+	// Blueprint is the blueprint of entities that name none ("" if none).
+	Blueprint string
+}
+
+// Entity is an entity found in a file.
+type Entity struct {
+	File       string
+	Pointer    string // "" for a one-entity file, "/N" in an array file
+	Line       int
+	Column     int
+	Blueprint  string
+	Identifier string
+	// Node is the entity object as parsed; Body renders it for Port.
+	Node *entity.Value
+	// Valid is false when any error finding concerns this entity (or its file
+	// could not be parsed whole).
+	Valid bool
+}
+
+// Result is what a run found.
+type Result struct {
+	Findings []report.Finding // sorted
+	Files    int
+	Entities []Entity // in file order, then position
+	// BlueprintErrors are broken cached blueprints (bad JSON, a schema that does
+	// not compile): a configuration problem rather than a finding.
+	BlueprintErrors []error
+}
+
+// Linter checks files against one blueprint cache.
+type Linter struct {
+	Cache *blueprint.Cache
+	// Workers is the number of files checked at once; 0 means GOMAXPROCS.
+	Workers int
+}
+
+// Run checks every source, in parallel, and then the entities across files
+// (the same blueprint and identifier defined twice).
+func (l *Linter) Run(ctx context.Context, sources []Source) (*Result, error) {
+	workers := l.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, max(len(sources), 1))
+	results := make([]fileResult, len(sources))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				results[i] = l.File(sources[i])
+			}
+		}()
+	}
+	var err error
+feed:
+	for i := range sources {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			err = ctx.Err()
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Files: len(sources)}
+	seenBroken := map[string]bool{}
+	for _, r := range results {
+		res.Findings = append(res.Findings, r.findings...)
+		res.Entities = append(res.Entities, r.entities...)
+		for _, be := range r.broken {
+			if !seenBroken[be.Error()] {
+				seenBroken[be.Error()] = true
+				res.BlueprintErrors = append(res.BlueprintErrors, be)
+			}
+		}
+	}
+	res.Findings = append(res.Findings, duplicates(res.Entities)...)
+	report.Sort(res.Findings)
+	sort.SliceStable(res.BlueprintErrors, func(i, j int) bool {
+		return res.BlueprintErrors[i].Error() < res.BlueprintErrors[j].Error()
+	})
+	return res, nil
+}
+
+type fileResult struct {
+	findings []report.Finding
+	entities []Entity
+	broken   []error
+}
+
+// File checks one source on its own (no cross-file checks).
+func (l *Linter) File(src Source) fileResult {
+	var fr fileResult
+	fileFinding := func(rule, msg string) {
+		fr.findings = append(fr.findings, report.Finding{File: src.File, Rule: rule, Severity: report.Error, Message: msg})
+	}
+	data, err := src.Load()
+	if err != nil {
+		fileFinding("file", describeReadError(err))
+		return fr
+	}
+	root, diags, err := entity.Parse(data)
+	if err != nil {
+		var se *entity.SyntaxError
+		if !errors.As(err, &se) {
+			fileFinding("json-syntax", err.Error())
+			return fr
+		}
+		fr.addProblems(src.File, se.Problem())
+		return fr
+	}
+	for _, d := range diags {
+		fr.addProblems(src.File, d.Problem())
+	}
+	ents, problems := entity.Extract(root)
+	fr.addProblems(src.File, problems...)
+	for i := range ents {
+		e := &ents[i]
+		fr.checkEntity(l.Cache, src, e)
+	}
+	// An entity is invalid when an error points inside it; a problem of the
+	// file as a whole (duplicate key at the root, ...) invalidates them all.
+	for i := range fr.entities {
+		fr.entities[i].Valid = true
+	}
+	for _, f := range fr.findings {
+		if f.Severity != report.Error {
+			continue
+		}
+		for i := range fr.entities {
+			e := &fr.entities[i]
+			if e.Pointer == "" || f.Pointer == e.Pointer || strings.HasPrefix(f.Pointer, e.Pointer+"/") || f.Pointer == "" {
+				e.Valid = false
+			}
+		}
+	}
+	return fr
+}
+
+func (fr *fileResult) addProblems(file string, problems ...entity.Problem) {
+	for _, p := range problems {
+		fr.findings = append(fr.findings, report.Finding{
+			File: file, Line: p.Pos.Line, Column: p.Pos.Column, Pointer: p.Pointer,
+			Rule: p.Rule, Severity: report.Error, Message: p.Message,
+		})
+	}
+}
+
+func (fr *fileResult) checkEntity(cache *blueprint.Cache, src Source, e *entity.Entity) {
+	bpID := e.Blueprint
+	bpNode := e.BlueprintNode
+	if bpID == "" {
+		bpID = src.Blueprint
+	}
+	add := func(is blueprint.Issue, bp string) {
+		sev := report.Error
+		if is.Warning {
+			sev = report.Warning
+		}
+		fr.findings = append(fr.findings, report.Finding{
+			File: src.File, Line: is.Node.Pos.Line, Column: is.Node.Pos.Column,
+			Pointer: e.Pointer + is.Pointer, Blueprint: bp, Identifier: e.Identifier,
+			Rule: is.Rule, Severity: sev, Message: is.Message,
+		})
+	}
+	if e.Identifier != "" || e.IdentifierNode != nil {
+		fr.entities = append(fr.entities, Entity{
+			File: src.File, Pointer: e.Pointer, Line: e.Node.Pos.Line, Column: e.Node.Pos.Column,
+			Blueprint: bpID, Identifier: e.Identifier, Node: e.Node,
+		})
+	}
+	for _, is := range blueprint.CheckEnvelope(e) {
+		add(is, bpID)
+	}
+	if bpID == "" {
+		add(blueprint.Issue{Node: e.Node, Rule: "unknown-blueprint",
+			Message: `entity names no blueprint: add a "blueprint" key, set blueprint in the config rule for this file, or pass --blueprint`}, "")
+		return
+	}
+	bp, err := cache.Get(bpID)
+	if err != nil {
+		var unknown *blueprint.UnknownError
+		if errors.As(err, &unknown) {
+			n, ptr := e.Node, ""
+			if bpNode != nil {
+				n, ptr = bpNode, "/blueprint"
+			}
+			add(blueprint.Issue{Node: n, Pointer: ptr, Rule: "unknown-blueprint", Message: err.Error()}, bpID)
+			return
+		}
+		fr.broken = append(fr.broken, err)
+		return
+	}
+	for _, is := range bp.Validate(e) {
+		add(is, bpID)
+	}
+}
+
+// duplicates reports every (blueprint, identifier) defined more than once,
+// at each place.
+func duplicates(ents []Entity) []report.Finding {
+	type key struct{ bp, id string }
+	places := map[key][]int{}
+	for i, e := range ents {
+		if e.Identifier == "" {
+			continue
+		}
+		k := key{e.Blueprint, e.Identifier}
+		places[k] = append(places[k], i)
+	}
+	var out []report.Finding
+	for k, idx := range places {
+		if len(idx) < 2 {
+			continue
+		}
+		for _, i := range idx {
+			var others []string
+			for _, j := range idx {
+				if j != i {
+					others = append(others, fmt.Sprintf("%s:%d:%d", ents[j].File, ents[j].Line, ents[j].Column))
+				}
+			}
+			e := ents[i]
+			out = append(out, report.Finding{
+				File: e.File, Line: e.Line, Column: e.Column, Pointer: e.Pointer,
+				Blueprint: k.bp, Identifier: k.id, Rule: "duplicate-entity", Severity: report.Error,
+				Message: fmt.Sprintf("entity %q of blueprint %q is also defined at %s", k.id, k.bp, strings.Join(others, ", ")),
+			})
+			ents[i].Valid = false
+		}
+	}
+	return out
+}
+
+func describeReadError(err error) string {
+	msg := err.Error()
+	if !utf8.ValidString(msg) {
+		msg = strings.ToValidUTF8(msg, "?")
+	}
+	return "cannot read file: " + msg
+}
