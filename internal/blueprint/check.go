@@ -327,7 +327,10 @@ func describe(ve *jsonschema.ValidationError) (string, string) {
 		return "const", fmt.Sprintf("must be %s", jsonText(k.Want))
 	case *kind.Format:
 		msg := fmt.Sprintf("%s is not a valid %s", jsonText(k.Got), k.Want)
-		if k.Err != nil {
+		switch {
+		case k.Want == "date-time":
+			msg += " (RFC 3339, such as 2026-01-31T12:00:00Z)"
+		case k.Err != nil:
 			msg += ": " + k.Err.Error()
 		}
 		return "format", msg

@@ -41,7 +41,7 @@ type Entity struct {
 	Column     int
 	Blueprint  string
 	Identifier string
-	// Node is the entity object as parsed; Body renders it for Port.
+	// Node is the entity object as parsed, when Linter.KeepNodes is set.
 	Node *entity.Value
 	// Valid is false when any error finding concerns this entity (or its file
 	// could not be parsed whole).
@@ -63,6 +63,10 @@ type Linter struct {
 	Cache *blueprint.Cache
 	// Workers is the number of files checked at once; 0 means GOMAXPROCS.
 	Workers int
+	// KeepNodes keeps each entity's parsed tree in Entity.Node (sync needs
+	// it to build what it sends). Without it the trees are dropped as soon as
+	// a file is checked, so memory stays flat however large the catalog.
+	KeepNodes bool
 }
 
 // Run checks every source, in parallel, and then the entities across files
@@ -73,7 +77,7 @@ func (l *Linter) Run(ctx context.Context, sources []Source) (*Result, error) {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = min(workers, max(len(sources), 1))
-	results := make([]fileResult, len(sources))
+	results := make([]FileResult, len(sources))
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range workers {
@@ -82,6 +86,11 @@ func (l *Linter) Run(ctx context.Context, sources []Source) (*Result, error) {
 			defer wg.Done()
 			for i := range next {
 				results[i] = l.File(sources[i])
+				if !l.KeepNodes {
+					for j := range results[i].Entities {
+						results[i].Entities[j].Node = nil
+					}
+				}
 			}
 		}()
 	}
@@ -103,9 +112,9 @@ feed:
 	res := &Result{Files: len(sources)}
 	seenBroken := map[string]bool{}
 	for _, r := range results {
-		res.Findings = append(res.Findings, r.findings...)
-		res.Entities = append(res.Entities, r.entities...)
-		for _, be := range r.broken {
+		res.Findings = append(res.Findings, r.Findings...)
+		res.Entities = append(res.Entities, r.Entities...)
+		for _, be := range r.Broken {
 			if !seenBroken[be.Error()] {
 				seenBroken[be.Error()] = true
 				res.BlueprintErrors = append(res.BlueprintErrors, be)
@@ -120,17 +129,19 @@ feed:
 	return res, nil
 }
 
-type fileResult struct {
-	findings []report.Finding
-	entities []Entity
-	broken   []error
+// FileResult is what File found in one file.
+type FileResult struct {
+	Findings []report.Finding
+	Entities []Entity
+	// Broken are broken cached blueprints the file's entities use.
+	Broken []error
 }
 
 // File checks one source on its own (no cross-file checks).
-func (l *Linter) File(src Source) fileResult {
-	var fr fileResult
+func (l *Linter) File(src Source) FileResult {
+	var fr FileResult
 	fileFinding := func(rule, msg string) {
-		fr.findings = append(fr.findings, report.Finding{File: src.File, Rule: rule, Severity: report.Error, Message: msg})
+		fr.Findings = append(fr.Findings, report.Finding{File: src.File, Rule: rule, Severity: report.Error, Message: msg})
 	}
 	data, err := src.Load()
 	if err != nil {
@@ -158,15 +169,15 @@ func (l *Linter) File(src Source) fileResult {
 	}
 	// An entity is invalid when an error points inside it; a problem of the
 	// file as a whole (duplicate key at the root, ...) invalidates them all.
-	for i := range fr.entities {
-		fr.entities[i].Valid = true
+	for i := range fr.Entities {
+		fr.Entities[i].Valid = true
 	}
-	for _, f := range fr.findings {
+	for _, f := range fr.Findings {
 		if f.Severity != report.Error {
 			continue
 		}
-		for i := range fr.entities {
-			e := &fr.entities[i]
+		for i := range fr.Entities {
+			e := &fr.Entities[i]
 			if e.Pointer == "" || f.Pointer == e.Pointer || strings.HasPrefix(f.Pointer, e.Pointer+"/") || f.Pointer == "" {
 				e.Valid = false
 			}
@@ -175,16 +186,16 @@ func (l *Linter) File(src Source) fileResult {
 	return fr
 }
 
-func (fr *fileResult) addProblems(file string, problems ...entity.Problem) {
+func (fr *FileResult) addProblems(file string, problems ...entity.Problem) {
 	for _, p := range problems {
-		fr.findings = append(fr.findings, report.Finding{
+		fr.Findings = append(fr.Findings, report.Finding{
 			File: file, Line: p.Pos.Line, Column: p.Pos.Column, Pointer: p.Pointer,
 			Rule: p.Rule, Severity: report.Error, Message: p.Message,
 		})
 	}
 }
 
-func (fr *fileResult) checkEntity(cache *blueprint.Cache, src Source, e *entity.Entity) {
+func (fr *FileResult) checkEntity(cache *blueprint.Cache, src Source, e *entity.Entity) {
 	bpID := e.Blueprint
 	bpNode := e.BlueprintNode
 	if bpID == "" {
@@ -195,14 +206,14 @@ func (fr *fileResult) checkEntity(cache *blueprint.Cache, src Source, e *entity.
 		if is.Warning {
 			sev = report.Warning
 		}
-		fr.findings = append(fr.findings, report.Finding{
+		fr.Findings = append(fr.Findings, report.Finding{
 			File: src.File, Line: is.Node.Pos.Line, Column: is.Node.Pos.Column,
 			Pointer: e.Pointer + is.Pointer, Blueprint: bp, Identifier: e.Identifier,
 			Rule: is.Rule, Severity: sev, Message: is.Message,
 		})
 	}
 	if e.Identifier != "" || e.IdentifierNode != nil {
-		fr.entities = append(fr.entities, Entity{
+		fr.Entities = append(fr.Entities, Entity{
 			File: src.File, Pointer: e.Pointer, Line: e.Node.Pos.Line, Column: e.Node.Pos.Column,
 			Blueprint: bpID, Identifier: e.Identifier, Node: e.Node,
 		})
@@ -226,7 +237,7 @@ func (fr *fileResult) checkEntity(cache *blueprint.Cache, src Source, e *entity.
 			add(blueprint.Issue{Node: n, Pointer: ptr, Rule: "unknown-blueprint", Message: err.Error()}, bpID)
 			return
 		}
-		fr.broken = append(fr.broken, err)
+		fr.Broken = append(fr.Broken, err)
 		return
 	}
 	for _, is := range bp.Validate(e) {

@@ -1,0 +1,143 @@
+package validate
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/port-gitops/port-gitops/internal/cmdutil"
+)
+
+// benchBlueprint is a realistic service blueprint: a dozen properties with
+// enums, patterns, formats and nested objects, two relations, a mirror and a
+// calculation property.
+const benchBlueprint = `{
+  "identifier": "service",
+  "title": "Service",
+  "schema": {
+    "properties": {
+      "url": {"type": "string", "format": "url"},
+      "language": {"type": "string", "enum": ["Go", "Python", "TypeScript", "Java", "Rust"]},
+      "tier": {"type": "string", "enum": ["critical", "standard", "experimental"]},
+      "onCall": {"type": "string", "pattern": "^@[a-z0-9-]+$"},
+      "owner": {"type": "string", "format": "user"},
+      "replicas": {"type": "number", "minimum": 1, "maximum": 500},
+      "coverage": {"type": "number", "minimum": 0, "maximum": 100},
+      "tags": {"type": "array", "items": {"type": "string", "minLength": 2}, "uniqueItems": true},
+      "lastDeploy": {"type": "string", "format": "date-time"},
+      "helmValues": {"type": "string", "format": "yaml"},
+      "runbook": {"type": "string", "format": "markdown"},
+      "public": {"type": "boolean"},
+      "limits": {"type": "object", "properties": {"cpu": {"type": "string"}, "memory": {"type": "string"}}},
+      "dashboard": {"type": "object", "format": "labeled-url"}
+    },
+    "required": ["language", "tier"]
+  },
+  "mirrorProperties": {"systemOwner": {"path": "system.owner"}},
+  "calculationProperties": {"slack": {"type": "string", "calculation": ".identifier"}},
+  "relations": {
+    "system": {"target": "system", "required": true, "many": false},
+    "dependsOn": {"target": "service", "required": false, "many": true}
+  }
+}`
+
+// writeCatalog writes n entity files (about 1 KB each) and the blueprint
+// cache under dir. Every 50th file has a mistake, as real catalogs do.
+func writeCatalog(dir string, n int) error {
+	if err := os.MkdirAll(filepath.Join(dir, ".port", "blueprints"), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".port", "gitops.yaml"), []byte("entities:\n  - files: \"services/**/entity.json\"\n    blueprint: service\n"), 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".port", "blueprints", "service.json"), []byte(benchBlueprint), 0o644); err != nil {
+		return err
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	langs := []string{"Go", "Python", "TypeScript", "Java", "Rust"}
+	for i := range n {
+		tier := "standard"
+		if i%50 == 49 {
+			tier = "gold" // a mistake
+		}
+		body := fmt.Sprintf(`{
+  "identifier": "svc-%05d",
+  "title": "Service %d",
+  "team": ["team-%d"],
+  "properties": {
+    "url": "https://git.example.com/org/svc-%05d",
+    "language": %q,
+    "tier": %q,
+    "onCall": "@team-%d",
+    "owner": "owner%d@example.com",
+    "replicas": %d,
+    "coverage": %d.5,
+    "tags": ["backend", "group-%d"],
+    "lastDeploy": "2026-11-%02dT10:%02d:00Z",
+    "helmValues": "replicaCount: %d\nimage:\n  tag: v1.%d.0\n",
+    "runbook": "# Service %d\n\nRestart it.",
+    "public": %v,
+    "limits": {"cpu": "500m", "memory": "512Mi"},
+    "dashboard": {"url": "https://grafana.example.com/d/%d", "displayText": "Grafana"}
+  },
+  "relations": {
+    "system": "system-%d",
+    "dependsOn": ["svc-%05d", "svc-%05d"]
+  }
+}
+`, i, i, i%40, i, langs[i%len(langs)], tier, i%40, i%300, 1+rng.IntN(20), rng.IntN(100), i%10, 1+i%28, i%60, 1+i%5, i, i, i%2 == 0, i, i%12, rng.IntN(n), rng.IntN(n))
+		p := filepath.Join(dir, "services", fmt.Sprintf("g%03d", i/100), fmt.Sprintf("svc-%05d", i), "entity.json")
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var (
+	genCatalog = flag.String("gen-catalog", "", "TestGenerateCatalog writes a catalog into this directory")
+	genFiles   = flag.Int("gen-files", 1000, "number of entity files TestGenerateCatalog writes")
+)
+
+// TestGenerateCatalog writes a benchmark catalog for timing the real binary
+// (scripts/bench-validate.sh); it does nothing unless -gen-catalog is set.
+func TestGenerateCatalog(t *testing.T) {
+	if *genCatalog == "" {
+		t.Skip("set -gen-catalog DIR to write a benchmark catalog")
+	}
+	if err := writeCatalog(*genCatalog, *genFiles); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func BenchmarkValidate(b *testing.B) {
+	for _, n := range []int{1, 1000, 10000} {
+		b.Run(fmt.Sprintf("files=%d", n), func(b *testing.B) {
+			dir := b.TempDir()
+			if err := writeCatalog(dir, n); err != nil {
+				b.Fatal(err)
+			}
+			opts := Options{
+				IO:     &cmdutil.IO{Out: io.Discard, Err: io.Discard, Dir: dir, Getenv: func(string) string { return "" }},
+				Format: "text", Color: "never",
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				err := Run(context.Background(), opts)
+				if n >= 50 && err == nil {
+					b.Fatal("the catalog has mistakes, validate found none")
+				}
+			}
+			b.ReportMetric(float64(n), "files/op")
+		})
+	}
+}

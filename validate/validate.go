@@ -1,0 +1,333 @@
+// Package validate is the `port-gitops validate` command: it lints entity
+// files against the blueprint schemas cached in the repository, offline.
+//
+// The command binds flags into Options; Run does the work and takes its
+// streams from Options, so tests call it without a process.
+package validate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/port-gitops/port-gitops/internal/blueprint"
+	"github.com/port-gitops/port-gitops/internal/cmdutil"
+	"github.com/port-gitops/port-gitops/internal/config"
+	"github.com/port-gitops/port-gitops/internal/gitdiff"
+	"github.com/port-gitops/port-gitops/internal/lint"
+	"github.com/port-gitops/port-gitops/internal/report"
+)
+
+// Options are the validate command's inputs.
+type Options struct {
+	IO         *cmdutil.IO
+	ConfigPath string
+	Blueprint  string // default blueprint for entities that name none
+	Format     string // text, json, github, sarif
+	Color      string // auto, always, never
+	Staged     bool   // validate the git index instead of the working tree
+	Files      []string
+	Workers    int
+	Version    string
+	// Now is the clock for the summary's time taken; nil means time.Now.
+	Now func() time.Time
+}
+
+// NewCommand returns the validate command.
+func NewCommand(io *cmdutil.IO, version string) *cli.Command {
+	opts := Options{IO: io, Version: version}
+	return &cli.Command{
+		Name:      "validate",
+		Usage:     "check entity files against the cached blueprints, offline",
+		ArgsUsage: "[FILE|DIR...]",
+		Description: `Checks entity files (JSON: one entity or an array of them) against the
+blueprint schemas in the blueprint cache: JSON syntax, duplicate keys,
+identifiers, properties (types, enums, patterns, formats, required),
+relations and teams. With no FILE, every entity file the configuration
+matches under the repository root is checked.
+
+Exit codes: 0 valid (warnings allowed), 1 errors found, 2 usage or
+configuration error, 3 could not run.
+
+Examples:
+   port-gitops validate
+   port-gitops validate services/payments/entity.json
+   port-gitops validate --staged              # in a git pre-commit hook
+   port-gitops validate --format github       # annotations in GitHub Actions`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "config", Usage: "configuration `FILE` (default: .port/gitops.yaml, looked up from the working directory)", Destination: &opts.ConfigPath},
+			&cli.StringFlag{Name: "blueprint", Usage: "blueprint `ID` of entities that name none", Destination: &opts.Blueprint},
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: " + strings.Join(report.Formats(), ", "), Destination: &opts.Format},
+			&cli.StringFlag{Name: "color", Value: "auto", Usage: "colour `WHEN`: auto, always, never (auto honours NO_COLOR and CLICOLOR_FORCE)", Destination: &opts.Color},
+			&cli.BoolFlag{Name: "staged", Usage: "validate what is staged in the git index, not the working tree", Destination: &opts.Staged},
+			&cli.IntFlag{Name: "workers", Usage: "files checked at once (default: number of CPUs)", Destination: &opts.Workers},
+		},
+		Action: func(c *cli.Context) error {
+			opts.Files = c.Args().Slice()
+			return Run(c.Context, opts)
+		},
+	}
+}
+
+// Run validates and reports. It returns cmdutil.ErrFindings when errors were
+// found and reported.
+func Run(ctx context.Context, opts Options) error {
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	start := now()
+	color, err := cmdutil.UseColor(opts.Color, opts.IO)
+	if err != nil {
+		return err
+	}
+	cfg, err := config.Load(opts.IO.Dir, opts.ConfigPath)
+	if err != nil {
+		return cmdutil.Usage(err)
+	}
+	r, err := report.New(opts.Format, report.Options{
+		Color:       color,
+		DisplayPath: displayPath(cfg.Root, opts.IO.Dir),
+		Version:     opts.Version,
+	})
+	if err != nil {
+		return cmdutil.Usage(err)
+	}
+	if opts.Workers < 0 {
+		return cmdutil.Usagef("--workers must be positive")
+	}
+	cache, err := blueprint.OpenCache(cfg.BlueprintDir)
+	if err != nil {
+		return err
+	}
+	var sources []lint.Source
+	if opts.Staged {
+		var closeRepo func() error
+		sources, closeRepo, err = stagedSources(cfg, opts)
+		if closeRepo != nil {
+			defer closeRepo()
+		}
+	} else {
+		sources, err = worktreeSources(cfg, opts)
+	}
+	if err != nil {
+		return err
+	}
+	linter := &lint.Linter{Cache: cache, Workers: opts.Workers}
+	res, err := linter.Run(ctx, sources)
+	if err != nil {
+		return err
+	}
+	if len(res.BlueprintErrors) > 0 {
+		msgs := make([]string, len(res.BlueprintErrors))
+		for i, e := range res.BlueprintErrors {
+			msgs[i] = displayError(cfg.Root, opts.IO.Dir, e)
+		}
+		return cmdutil.Usage(errors.New(strings.Join(msgs, "\n")))
+	}
+	errs, warns := report.Count(res.Findings)
+	sum := report.Summary{Files: res.Files, Entities: len(res.Entities), Errors: errs, Warnings: warns, Duration: now().Sub(start)}
+	if err := r.Render(opts.IO.Out, res.Findings, sum); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if errs > 0 {
+		return cmdutil.ErrFindings
+	}
+	return nil
+}
+
+// displayPath shows root-relative files relative to the working directory,
+// so that text output is clickable where the command ran.
+func displayPath(root, wd string) func(string) string {
+	return func(rel string) string {
+		if filepath.IsAbs(rel) {
+			return rel
+		}
+		p, err := filepath.Rel(wd, filepath.Join(root, filepath.FromSlash(rel)))
+		if err != nil {
+			return rel
+		}
+		return filepath.ToSlash(p)
+	}
+}
+
+func displayError(root, wd string, err error) string {
+	var le *blueprint.LoadError
+	if errors.As(err, &le) {
+		if p, rerr := filepath.Rel(wd, le.File); rerr == nil {
+			c := *le
+			c.File = filepath.ToSlash(p)
+			return c.Error()
+		}
+	}
+	return err.Error()
+}
+
+// isEntityFile reports whether rel is an entity file, and its default blueprint.
+func isEntityFile(cfg *config.Config, rel string, named bool) (bool, string) {
+	if r := cfg.Match(rel); r != nil {
+		return true, r.Blueprint
+	}
+	// A file named on the command line is checked when it is called
+	// entity.json even if no rule matches it.
+	return named && filepath.Base(filepath.FromSlash(rel)) == "entity.json", ""
+}
+
+func worktreeSources(cfg *config.Config, opts Options) ([]lint.Source, error) {
+	var sources []lint.Source
+	add := func(abs, rel, bp string) {
+		if bp == "" || opts.Blueprint != "" {
+			bp = opts.Blueprint
+		}
+		sources = append(sources, lint.Source{File: rel, Blueprint: bp, Load: func() ([]byte, error) { return readFile(abs) }})
+	}
+	if len(opts.Files) == 0 {
+		return sources, walk(cfg, cfg.Root, add)
+	}
+	for _, arg := range opts.Files {
+		abs := arg
+		if !filepath.IsAbs(abs) {
+			abs = filepath.Join(opts.IO.Dir, arg)
+		}
+		fi, err := os.Stat(abs)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, cmdutil.Usagef("%s: no such file or directory", arg)
+			}
+			return nil, fmt.Errorf("%s: %w", arg, err)
+		}
+		if fi.IsDir() {
+			if err := walk(cfg, abs, add); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		rel, err := cfg.Rel(abs)
+		if err != nil {
+			rel = filepath.ToSlash(abs)
+		}
+		if ok, bp := isEntityFile(cfg, rel, true); ok {
+			add(abs, rel, bp)
+		}
+	}
+	return dedupe(sources), nil
+}
+
+// walk adds every entity file below dir, skipping .git, the blueprint cache
+// and directories no rule can match inside.
+func walk(cfg *config.Config, dir string, add func(abs, rel, bp string)) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		rel, rerr := cfg.Rel(p)
+		if rerr != nil {
+			return rerr
+		}
+		if err != nil {
+			if p == dir {
+				return err
+			}
+			// An unreadable directory or file is reported as a finding.
+			if ok, bp := isEntityFile(cfg, rel, false); ok || d == nil || d.IsDir() {
+				add(p, rel, bp)
+			}
+			if d != nil && d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			if p != dir && (d.Name() == ".git" || p == cfg.BlueprintDir || !cfg.CanMatchUnder(rel)) {
+				return fs.SkipDir
+			}
+			if ok, bp := isEntityFile(cfg, rel, false); ok && p != cfg.Root {
+				add(p, rel, bp) // a directory named like an entity file: a finding
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if ok, bp := isEntityFile(cfg, rel, false); ok {
+			add(p, rel, bp)
+		}
+		return nil
+	})
+}
+
+func dedupe(sources []lint.Source) []lint.Source {
+	seen := map[string]bool{}
+	out := sources[:0]
+	for _, s := range sources {
+		if !seen[s.File] {
+			seen[s.File] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// stagedSources lists the entity files staged in the git index and reads
+// their staged content, not the working tree's.
+func stagedSources(cfg *config.Config, opts Options) ([]lint.Source, func() error, error) {
+	repo, err := gitdiff.Open(cfg.Root)
+	if err != nil {
+		return nil, nil, cmdutil.Usage(fmt.Errorf("--staged: %w", err))
+	}
+	top := repo.Root()
+	// The index holds paths relative to the git work tree; the config's
+	// root may be a subdirectory of it.
+	prefix := ""
+	if rel, err := filepath.Rel(top, cfg.Root); err == nil && rel != "." {
+		prefix = filepath.ToSlash(rel) + "/"
+	}
+	var only map[string]bool
+	if len(opts.Files) > 0 {
+		only = map[string]bool{}
+		for _, f := range opts.Files {
+			abs := f
+			if !filepath.IsAbs(abs) {
+				abs = filepath.Join(opts.IO.Dir, f)
+			}
+			if rel, err := cfg.Rel(abs); err == nil {
+				only[rel] = true
+			}
+		}
+	}
+	match := func(p string) bool {
+		if !strings.HasPrefix(p, prefix) {
+			return false
+		}
+		rel := strings.TrimPrefix(p, prefix)
+		if only != nil && !only[rel] {
+			return false
+		}
+		ok, _ := isEntityFile(cfg, rel, only != nil)
+		return ok
+	}
+	// git commit -a and git commit <paths> run the hook with a temporary
+	// index in GIT_INDEX_FILE: that is what will be committed.
+	var files []gitdiff.File
+	if idx := opts.IO.Env("GIT_INDEX_FILE"); idx != "" {
+		files, err = repo.StagedIn(idx, match)
+	} else {
+		files, err = repo.Staged(match)
+	}
+	if err != nil {
+		return nil, repo.Close, fmt.Errorf("read git index: %w", err)
+	}
+	sources := make([]lint.Source, 0, len(files))
+	for _, f := range files {
+		rel := strings.TrimPrefix(f.Path, prefix)
+		_, bp := isEntityFile(cfg, rel, true)
+		if bp == "" || opts.Blueprint != "" {
+			bp = opts.Blueprint
+		}
+		h := f.Hash
+		sources = append(sources, lint.Source{File: rel, Blueprint: bp, Load: func() ([]byte, error) { return repo.ReadBlob(h) }})
+	}
+	return sources, repo.Close, nil
+}
