@@ -93,6 +93,7 @@ var renderers = map[string]func(Options) Renderer{
 	"text":   func(o Options) Renderer { return &textRenderer{opts: o} },
 	"json":   func(o Options) Renderer { return jsonRenderer{} },
 	"github": func(o Options) Renderer { return githubRenderer{opts: o} },
+	"sarif":  func(o Options) Renderer { return sarifRenderer{opts: o} },
 }
 
 // Formats lists the valid format names, sorted.

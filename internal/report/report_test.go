@@ -132,7 +132,7 @@ func TestJSONShape(t *testing.T) {
 
 func TestUnknownFormatListsValidOnes(t *testing.T) {
 	_, err := New("yaml", Options{})
-	if err == nil || !strings.Contains(err.Error(), "github, json, text") {
+	if err == nil || !strings.Contains(err.Error(), "github, json, sarif, text") {
 		t.Fatalf("got %v", err)
 	}
 }
@@ -145,5 +145,34 @@ func TestGithubEscapes(t *testing.T) {
 	}
 	if !strings.Contains(out, `duplicate key "v"%0Asecond line`) {
 		t.Errorf("newline in message not escaped:\n%s", out)
+	}
+}
+
+// Every rule the validator can emit has a SARIF description.
+func TestSARIFRulesDescribed(t *testing.T) {
+	for id, d := range ruleDescriptions {
+		if d == "" {
+			t.Errorf("rule %s has an empty description", id)
+		}
+	}
+	var doc struct {
+		Runs []struct {
+			Results []struct {
+				RuleID    string
+				Locations []struct {
+					PhysicalLocation struct {
+						Region struct{ StartLine, StartColumn int }
+					}
+				}
+			}
+		}
+	}
+	f, s := sample()
+	if err := json.Unmarshal(render(t, "sarif", Options{}, f, s), &doc); err != nil {
+		t.Fatal(err)
+	}
+	r := doc.Runs[0].Results[3]
+	if r.RuleID != "format" || r.Locations[0].PhysicalLocation.Region.StartLine != 7 || r.Locations[0].PhysicalLocation.Region.StartColumn != 12 {
+		t.Fatalf("sarif result: %+v", r)
 	}
 }

@@ -1,0 +1,281 @@
+// Package hooks is the `port-gitops hooks` command: it installs and removes
+// native git hooks that run port-gitops (validate before a commit, sync after
+// a merge).
+//
+// A hook that was there before is never lost: it is kept beside ours, runs
+// first, and comes back byte for byte on uninstall. Hooks carry a fingerprint
+// line, so install recognises its own and is idempotent.
+package hooks
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"text/template"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/port-gitops/port-gitops/internal/cmdutil"
+)
+
+// Fingerprint is the line that marks a hook as port-gitops's own.
+const Fingerprint = "# port-gitops hook v1: installed by `port-gitops hooks install` (keep this line)"
+
+// PreviousSuffix names the file a foreign hook is kept in while ours is installed.
+const PreviousSuffix = ".port-gitops-previous"
+
+//go:embed templates/hook.sh.tmpl
+var templates embed.FS
+
+var hookTemplate = template.Must(template.ParseFS(templates, "templates/hook.sh.tmpl"))
+
+// hook is one git hook port-gitops can install.
+type hook struct {
+	name     string
+	args     string
+	blocking bool // a failure to run port-gitops stops the git command
+}
+
+var (
+	preCommit = hook{name: "pre-commit", args: "validate --staged", blocking: true}
+	postMerge = hook{name: "post-merge", args: "sync --post-merge"}
+)
+
+// Options are the hooks commands' inputs.
+type Options struct {
+	IO *cmdutil.IO
+	// PostMerge also installs the post-merge hook.
+	PostMerge bool
+	// Binary is the port-gitops the hooks run: an absolute path (the hook
+	// falls back to PATH when it has gone) or a name looked up on PATH.
+	// Empty means this executable.
+	Binary string
+}
+
+// NewCommand returns the hooks command.
+func NewCommand(io *cmdutil.IO) *cli.Command {
+	opts := Options{IO: io}
+	return &cli.Command{
+		Name:  "hooks",
+		Usage: "install or remove native git hooks",
+		Subcommands: []*cli.Command{
+			{
+				Name:  "install",
+				Usage: "install a pre-commit hook that validates staged entity files",
+				Description: `Writes .git/hooks/pre-commit (or under core.hooksPath) to run
+'port-gitops validate --staged'; with --post-merge also a post-merge hook
+that runs 'port-gitops sync --post-merge'. An existing hook is kept and runs
+first. Running install again changes nothing.
+
+Examples:
+   port-gitops hooks install
+   port-gitops hooks install --post-merge`,
+				Flags: []cli.Flag{
+					&cli.BoolFlag{Name: "post-merge", Usage: "also run sync after merges (skipped without Port credentials)", Destination: &opts.PostMerge},
+					&cli.StringFlag{Name: "binary", Usage: "the port-gitops `PATH` the hooks run (default: this one)", Destination: &opts.Binary},
+				},
+				Action: func(c *cli.Context) error { return Install(c.Context, opts) },
+			},
+			{
+				Name:        "uninstall",
+				Usage:       "remove the hooks port-gitops installed, restoring any hook they replaced",
+				Description: "Example:\n   port-gitops hooks uninstall",
+				Action:      func(c *cli.Context) error { return Uninstall(c.Context, opts) },
+			},
+		},
+	}
+}
+
+// Dir returns the directory git runs hooks from for the repository that
+// contains dir: core.hooksPath when set, else the common git directory's
+// hooks (shared by linked worktrees). It asks git itself, which knows every
+// layout (.git files, worktrees, relative hooksPath).
+func Dir(ctx context.Context, dir string) (string, error) {
+	if _, err := exec.LookPath("git"); err != nil {
+		return "", errors.New("git is not installed")
+	}
+	cmd := exec.CommandContext(ctx, "git", "rev-parse", "--path-format=absolute", "--git-path", "hooks")
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if strings.Contains(msg, "not a git repository") {
+			return "", cmdutil.Usagef("%s is not in a git repository", dir)
+		}
+		return "", fmt.Errorf("find the hooks directory: git rev-parse: %v: %s", err, msg)
+	}
+	p := strings.TrimSpace(string(out))
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(dir, p)
+	}
+	return p, nil
+}
+
+func (o *Options) binary() (string, error) {
+	if o.Binary != "" {
+		if strings.ContainsRune(o.Binary, os.PathSeparator) && !filepath.IsAbs(o.Binary) {
+			abs, err := filepath.Abs(filepath.Join(o.IO.Dir, o.Binary))
+			if err != nil {
+				return "", err
+			}
+			return abs, nil
+		}
+		return o.Binary, nil
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return "", fmt.Errorf("find the port-gitops binary: %w", err)
+	}
+	if real, err := filepath.EvalSymlinks(exe); err == nil {
+		exe = real
+	}
+	return exe, nil
+}
+
+// script renders a hook.
+func script(h hook, binary string) ([]byte, error) {
+	var b bytes.Buffer
+	err := hookTemplate.Execute(&b, map[string]any{
+		"Fingerprint":    Fingerprint,
+		"Name":           h.name,
+		"Args":           h.args,
+		"PreviousSuffix": PreviousSuffix,
+		"Binary":         shellQuote(binary),
+		"BinaryText":     strings.ReplaceAll(binary, `"`, `'`),
+		"Blocking":       h.blocking,
+	})
+	return b.Bytes(), err
+}
+
+// shellQuote quotes s for POSIX sh.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func isOurs(data []byte) bool {
+	return bytes.Contains(data, []byte(Fingerprint))
+}
+
+// Install writes the hooks. It is idempotent and never loses a hook that was
+// there before.
+func Install(ctx context.Context, opts Options) error {
+	dir, err := Dir(ctx, opts.IO.Dir)
+	if err != nil {
+		return err
+	}
+	bin, err := opts.binary()
+	if err != nil {
+		return err
+	}
+	todo := []hook{preCommit}
+	if opts.PostMerge {
+		todo = append(todo, postMerge)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create hooks directory: %w", err)
+	}
+	for _, h := range todo {
+		if err := install(opts, dir, h, bin); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func install(opts Options, dir string, h hook, bin string) error {
+	path := filepath.Join(dir, h.name)
+	prev := path + PreviousSuffix
+	want, err := script(h, bin)
+	if err != nil {
+		return err
+	}
+	cur, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return fmt.Errorf("read %s: %w", path, err)
+	case isOurs(cur):
+		if bytes.Equal(cur, want) {
+			fmt.Fprintf(opts.IO.Out, "%s hook is already installed at %s\n", h.name, path)
+			return nil
+		}
+	default:
+		// A foreign hook: keep it beside ours, unless that place is taken.
+		if _, err := os.Lstat(prev); err == nil {
+			return fmt.Errorf("cannot install the %s hook: %s is not port-gitops's and %s already exists; merge or remove one of them by hand", h.name, path, prev)
+		}
+		if err := os.Rename(path, prev); err != nil {
+			return fmt.Errorf("keep the existing %s hook: %w", h.name, err)
+		}
+		fmt.Fprintf(opts.IO.Out, "kept the existing %s hook as %s; it runs first\n", h.name, prev)
+	}
+	if err := writeAtomic(path, want, 0o755); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	fmt.Fprintf(opts.IO.Out, "installed %s hook at %s (runs: port-gitops %s)\n", h.name, path, h.args)
+	return nil
+}
+
+// Uninstall removes the hooks install wrote and puts back the hooks they
+// replaced. A hook that is not port-gitops's is left alone.
+func Uninstall(ctx context.Context, opts Options) error {
+	dir, err := Dir(ctx, opts.IO.Dir)
+	if err != nil {
+		return err
+	}
+	for _, h := range []hook{preCommit, postMerge} {
+		path := filepath.Join(dir, h.name)
+		prev := path + PreviousSuffix
+		cur, err := os.ReadFile(path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			continue
+		case err != nil:
+			return fmt.Errorf("read %s: %w", path, err)
+		case !isOurs(cur):
+			fmt.Fprintf(opts.IO.Out, "left %s alone: it is not a port-gitops hook\n", path)
+			continue
+		}
+		if err := os.Remove(path); err != nil {
+			return fmt.Errorf("remove %s: %w", path, err)
+		}
+		fmt.Fprintf(opts.IO.Out, "removed %s hook %s\n", h.name, path)
+		if _, err := os.Lstat(prev); err == nil {
+			if err := os.Rename(prev, path); err != nil {
+				return fmt.Errorf("restore the previous %s hook: %w", h.name, err)
+			}
+			fmt.Fprintf(opts.IO.Out, "restored the previous %s hook\n", h.name)
+		}
+	}
+	return nil
+}
+
+func writeAtomic(path string, data []byte, mode os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, werr := tmp.Write(data)
+	if cerr := tmp.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Chmod(tmp.Name(), mode)
+	}
+	if werr == nil {
+		werr = os.Rename(tmp.Name(), path)
+	}
+	if werr != nil {
+		os.Remove(tmp.Name())
+	}
+	return werr
+}

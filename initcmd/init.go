@@ -1,0 +1,221 @@
+// Package initcmd is the `port-gitops init` command: it writes a starting
+// configuration and an example entity into a repository, asking nothing and
+// never overwriting a file.
+package initcmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/port-gitops/port-gitops/internal/blueprint"
+	"github.com/port-gitops/port-gitops/internal/cmdutil"
+	"github.com/port-gitops/port-gitops/internal/config"
+)
+
+// Options are the init command's inputs.
+type Options struct {
+	IO        *cmdutil.IO
+	Blueprint string // default blueprint of entity files
+	Files     string // entity files glob
+}
+
+// NewCommand returns the init command.
+func NewCommand(io *cmdutil.IO) *cli.Command {
+	opts := Options{IO: io}
+	return &cli.Command{
+		Name:  "init",
+		Usage: "set up port-gitops in this repository",
+		Description: `Writes .port/gitops.yaml, creates the blueprint cache directory and, where
+no entity file exists yet, an example entity.json; then prints the next
+steps. It asks nothing and never overwrites a file.
+
+Examples:
+   port-gitops init
+   port-gitops init --blueprint service --files "services/*/entity.json"`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "blueprint", Value: "microservice", Usage: "blueprint `ID` of the entity files", Destination: &opts.Blueprint},
+			&cli.StringFlag{Name: "files", Value: config.DefaultEntityGlob, Usage: "`GLOB` of the entity files, relative to the repository root", Destination: &opts.Files},
+		},
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return cmdutil.Usagef("init takes no arguments, got %q", c.Args().First())
+			}
+			return Run(c.Context, opts)
+		},
+	}
+}
+
+// Run sets up the repository that contains the working directory.
+func Run(_ context.Context, opts Options) error {
+	if _, err := config.CompileGlob(opts.Files); err != nil {
+		return cmdutil.Usagef("--files %q: %v", opts.Files, err)
+	}
+	if err := blueprint.CheckIdentifier(opts.Blueprint); err != nil {
+		return cmdutil.Usagef("--blueprint: %v", err)
+	}
+	root := gitRoot(opts.IO.Dir)
+	out := opts.IO.Out
+	rel := func(p string) string {
+		if r, err := filepath.Rel(opts.IO.Dir, p); err == nil {
+			return filepath.ToSlash(r)
+		}
+		return p
+	}
+	cfgPath := filepath.Join(root, filepath.FromSlash(config.DefaultPath))
+	cfgBody := fmt.Sprintf(`# port-gitops configuration. Paths are relative to the repository root.
+blueprints: %s     # the blueprint cache: one <identifier>.json per blueprint
+entities:
+  - files: %q
+    blueprint: %s    # for entities that carry no "blueprint" key
+# prune: true                  # let sync delete entities whose files are gone
+`, config.DefaultBlueprintDir, opts.Files, opts.Blueprint)
+	wrote, err := writeNew(cfgPath, cfgBody)
+	if err != nil {
+		return err
+	}
+	report(out, wrote, rel(cfgPath))
+	cacheDir := filepath.Join(root, filepath.FromSlash(config.DefaultBlueprintDir))
+	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", rel(cacheDir), err)
+	}
+	cfg, err := config.Load(root, "")
+	if err != nil {
+		return cmdutil.Usage(err)
+	}
+	has, err := hasEntityFile(cfg)
+	if err != nil {
+		return err
+	}
+	if !has {
+		example := exampleEntityPath(root, opts.Files)
+		if example == "" {
+			fmt.Fprintf(out, "no entity file matches %q yet; create one there\n", opts.Files)
+		} else {
+			name := filepath.Base(root)
+			wrote, err := writeNew(example, fmt.Sprintf(`{
+  "identifier": %q,
+  "title": %q,
+  "properties": {}
+}
+`, identifierFrom(name), name))
+			if err != nil {
+				return err
+			}
+			report(out, wrote, rel(example))
+		}
+	} else {
+		fmt.Fprintln(out, "entity files already exist: no example written")
+	}
+	fmt.Fprintf(out, `
+Next steps:
+  1. Fill the blueprint cache: PORT_CLIENT_ID=... PORT_CLIENT_SECRET=... port-gitops blueprints pull %s
+  2. Check your entities:      port-gitops validate
+  3. Check on every commit:    port-gitops hooks install
+     (or, with the pre-commit framework, add the port-gitops-validate hook to .pre-commit-config.yaml)
+  4. See what a sync would do: port-gitops sync --dry-run
+`, opts.Blueprint)
+	return nil
+}
+
+func report(w interface{ Write([]byte) (int, error) }, wrote bool, path string) {
+	if wrote {
+		fmt.Fprintf(w, "wrote %s\n", path)
+	} else {
+		fmt.Fprintf(w, "kept %s (it exists)\n", path)
+	}
+}
+
+// writeNew creates path with body unless it exists; it reports whether it
+// wrote. O_EXCL makes "never overwrite" hold even against a race.
+func writeNew(path, body string) (bool, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return false, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, fs.ErrExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	_, werr := f.WriteString(body)
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	return werr == nil, werr
+}
+
+func gitRoot(dir string) string {
+	for d := dir; ; {
+		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+			return d
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return dir
+		}
+		d = parent
+	}
+}
+
+func hasEntityFile(cfg *config.Config) (bool, error) {
+	found := false
+	err := filepath.WalkDir(cfg.Root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || found {
+			return fs.SkipDir
+		}
+		rel, _ := cfg.Rel(p)
+		if d.IsDir() {
+			if d.Name() == ".git" || (p != cfg.Root && !cfg.CanMatchUnder(rel)) {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if cfg.Match(rel) != nil {
+			found = true
+		}
+		return nil
+	})
+	return found, err
+}
+
+// exampleEntityPath turns the glob into a concrete path for the example
+// entity: ** and * segments become nothing, a literal file name is kept.
+// It returns "" when the glob's file name is itself a pattern.
+func exampleEntityPath(root, glob string) string {
+	segs := strings.Split(glob, "/")
+	name := segs[len(segs)-1]
+	if strings.ContainsAny(name, "*?[") {
+		return ""
+	}
+	var parts []string
+	for _, s := range segs[:len(segs)-1] {
+		if strings.ContainsAny(s, "*?[") {
+			continue
+		}
+		parts = append(parts, s)
+	}
+	return filepath.Join(append([]string{root}, append(parts, name)...)...)
+}
+
+func identifierFrom(name string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(name) {
+		if blueprint.CheckIdentifier(string(r)) == nil {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('-')
+		}
+	}
+	if s := strings.Trim(b.String(), "-."); s != "" {
+		return s
+	}
+	return "my-service"
+}

@@ -1,0 +1,138 @@
+package report
+
+import (
+	"encoding/json"
+	"io"
+	"sort"
+)
+
+type sarifRenderer struct{ opts Options }
+
+// SARIF 2.1.0, the subset code-scanning uploads read.
+type sarifLog struct {
+	Schema  string     `json:"$schema"`
+	Version string     `json:"version"`
+	Runs    []sarifRun `json:"runs"`
+}
+
+type sarifRun struct {
+	Tool    sarifTool     `json:"tool"`
+	Results []sarifResult `json:"results"`
+}
+
+type sarifTool struct {
+	Driver sarifDriver `json:"driver"`
+}
+
+type sarifDriver struct {
+	Name           string      `json:"name"`
+	InformationURI string      `json:"informationUri,omitempty"`
+	Version        string      `json:"version,omitempty"`
+	Rules          []sarifRule `json:"rules"`
+}
+
+type sarifRule struct {
+	ID               string       `json:"id"`
+	ShortDescription sarifMessage `json:"shortDescription"`
+}
+
+type sarifMessage struct {
+	Text string `json:"text"`
+}
+
+type sarifResult struct {
+	RuleID    string          `json:"ruleId"`
+	Level     string          `json:"level"`
+	Message   sarifMessage    `json:"message"`
+	Locations []sarifLocation `json:"locations"`
+}
+
+type sarifLocation struct {
+	PhysicalLocation sarifPhysical `json:"physicalLocation"`
+}
+
+type sarifPhysical struct {
+	ArtifactLocation sarifArtifact `json:"artifactLocation"`
+	Region           *sarifRegion  `json:"region,omitempty"`
+}
+
+type sarifArtifact struct {
+	URI string `json:"uri"`
+}
+
+type sarifRegion struct {
+	StartLine   int `json:"startLine"`
+	StartColumn int `json:"startColumn"`
+}
+
+// Render writes one SARIF 2.1.0 log with a result per finding; file URIs are
+// relative to the repository root.
+func (s sarifRenderer) Render(w io.Writer, findings []Finding, _ Summary) error {
+	rules := map[string]bool{}
+	results := make([]sarifResult, 0, len(findings))
+	for _, f := range findings {
+		rules[f.Rule] = true
+		level := "error"
+		if f.Severity == Warning {
+			level = "warning"
+		}
+		loc := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: f.File}}}
+		if f.Line > 0 {
+			loc.PhysicalLocation.Region = &sarifRegion{StartLine: f.Line, StartColumn: f.Column}
+		}
+		results = append(results, sarifResult{RuleID: f.Rule, Level: level, Message: sarifMessage{f.Message}, Locations: []sarifLocation{loc}})
+	}
+	ids := make([]string, 0, len(rules))
+	for id := range rules {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	driver := sarifDriver{Name: "port-gitops", Version: s.opts.Version, Rules: make([]sarifRule, 0, len(ids))}
+	for _, id := range ids {
+		driver.Rules = append(driver.Rules, sarifRule{ID: id, ShortDescription: sarifMessage{ruleDescriptions[id]}})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(sarifLog{
+		Schema:  "https://json.schemastore.org/sarif-2.1.0.json",
+		Version: "2.1.0",
+		Runs:    []sarifRun{{Tool: sarifTool{Driver: driver}, Results: results}},
+	})
+}
+
+// ruleDescriptions describe each rule in a sentence, for SARIF consumers.
+var ruleDescriptions = map[string]string{
+	"file":                  "The entity file cannot be read.",
+	"json-syntax":           "The file is not valid JSON.",
+	"duplicate-key":         "A key appears twice in one object; Port keeps only the last.",
+	"entity-shape":          "The file or an entity in it does not have the shape of a Port entity.",
+	"unknown-field":         "An entity has a top-level key Port entities do not have.",
+	"identifier-missing":    "An entity has no identifier.",
+	"identifier":            "An identifier breaks Port's identifier rules.",
+	"unknown-blueprint":     "The entity's blueprint is not in the blueprint cache.",
+	"unknown-property":      "The blueprint has no such property.",
+	"computed-property":     "Mirror, calculation and aggregation properties are computed by Port.",
+	"required-property":     "A required property is missing.",
+	"type":                  "A property value has the wrong type.",
+	"enum":                  "A property value is not one of the allowed values.",
+	"const":                 "A property value is not the required value.",
+	"format":                "A property value does not have the property's format.",
+	"pattern":               "A property value does not match the property's pattern.",
+	"pattern-unchecked":     "A pattern Go's regexp cannot compile is left to Port.",
+	"min-length":            "A string is shorter than allowed.",
+	"max-length":            "A string is longer than allowed.",
+	"minimum":               "A number is below the allowed minimum.",
+	"maximum":               "A number is above the allowed maximum.",
+	"min-items":             "An array has too few items.",
+	"max-items":             "An array has too many items.",
+	"unique-items":          "An array has equal items.",
+	"additional-properties": "An object has keys its schema does not allow.",
+	"schema":                "A property value breaks the blueprint's schema.",
+	"unknown-relation":      "The blueprint has no such relation.",
+	"relation-value":        "A relation value has the wrong shape for the relation.",
+	"required-relation":     "A required relation is missing or empty.",
+	"team":                  "team must be a string or an array of strings.",
+	"team-inherited":        "The blueprint inherits team ownership, so Port rejects an explicit team.",
+	"duplicate-entity":      "The same blueprint and identifier are defined twice.",
+}

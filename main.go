@@ -1,0 +1,179 @@
+// Command port-gitops keeps Port catalog entities in git: validate checks
+// entity files against cached blueprints, sync brings Port up to date with
+// what changed, blueprints pull fills the cache, hooks install sets up git
+// hooks.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+
+	"github.com/mattn/go-isatty"
+	"github.com/urfave/cli/v2"
+
+	"github.com/port-gitops/port-gitops/hooks"
+	"github.com/port-gitops/port-gitops/initcmd"
+	"github.com/port-gitops/port-gitops/internal/cmdutil"
+	"github.com/port-gitops/port-gitops/validate"
+)
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3"; by
+// default it comes from the module's build information.
+var version = ""
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args, os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+// run is the whole program: it parses args, runs the command and returns the
+// exit code. Tests call it directly.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) (code int) {
+	defer func() {
+		// A bug must not print a stack trace full of user data: one line, exit 3.
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "port-gitops: internal error: %v (please report this)\n", r)
+			code = cmdutil.ExitRun
+		}
+	}()
+	wd, err := os.Getwd()
+	if err != nil {
+		fmt.Fprintf(stderr, "port-gitops: %v\n", err)
+		return cmdutil.ExitRun
+	}
+	io := &cmdutil.IO{In: stdin, Out: stdout, Err: stderr, Getenv: getenv, Dir: wd, IsTerminal: isTerminal(stdout)}
+	return runWith(ctx, io, args)
+}
+
+// runWith runs the program with the given streams, environment and working
+// directory, and returns the exit code.
+func runWith(ctx context.Context, io *cmdutil.IO, args []string) int {
+	err := newApp(io).RunContext(ctx, args)
+	code := exitCode(err)
+	if err != nil && code != cmdutil.ExitFindings {
+		fmt.Fprintf(io.Err, "port-gitops: %v\n", err)
+	}
+	return code
+}
+
+// exitCode is the one place errors become exit codes.
+func exitCode(err error) int {
+	var usage *cmdutil.UsageError
+	switch {
+	case err == nil:
+		return cmdutil.ExitOK
+	case errors.Is(err, cmdutil.ErrFindings):
+		return cmdutil.ExitFindings
+	case errors.As(err, &usage):
+		return cmdutil.ExitUsage
+	default:
+		return cmdutil.ExitRun
+	}
+}
+
+func newApp(io *cmdutil.IO) *cli.App {
+	v := buildVersion()
+	app := &cli.App{
+		Name:                 "port-gitops",
+		Usage:                "keep Port catalog entities in git: validate on commit, sync after merge",
+		Version:              v,
+		Writer:               io.Out,
+		ErrWriter:            io.Err,
+		EnableBashCompletion: true,
+		HideVersion:          true,
+		ExitErrHandler:       func(*cli.Context, error) {}, // main decides exit codes
+		Commands: []*cli.Command{
+			validate.NewCommand(io, v),
+			hooks.NewCommand(io),
+			initcmd.NewCommand(io),
+			versionCommand(io, v),
+			completionCommand(io),
+		},
+		CommandNotFound: func(c *cli.Context, name string) {
+			// Reported through the error returned by Action below.
+		},
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return cmdutil.Usagef("unknown command %q (run port-gitops --help)", c.Args().First())
+			}
+			return cli.ShowAppHelp(c)
+		},
+	}
+	for _, c := range app.Commands {
+		if c.Name == "validate" {
+			c.Before = func(*cli.Context) error { tuneGCForValidate(io.Getenv); return nil }
+		}
+	}
+	app.OnUsageError = onUsageError
+	for _, c := range app.Commands {
+		setUsageErrors(c)
+	}
+	return app
+}
+
+// setUsageErrors makes every command's flag mistakes exit 2: urfave/cli does
+// not inherit OnUsageError.
+func setUsageErrors(c *cli.Command) {
+	c.OnUsageError = onUsageError
+	for _, s := range c.Subcommands {
+		setUsageErrors(s)
+	}
+}
+
+func onUsageError(_ *cli.Context, err error, _ bool) error {
+	return cmdutil.Usage(err)
+}
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "devel"
+	}
+	v := info.Main.Version
+	if v == "" || v == "(devel)" {
+		v = "devel"
+	}
+	var rev, dirty string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "-dirty"
+			}
+		}
+	}
+	if rev != "" && !strings.Contains(v, rev[:min(12, len(rev))]) {
+		v += " (" + rev[:min(12, len(rev))] + dirty + ")"
+	}
+	return v
+}
+
+// tuneGCForValidate trades the default frequent collections for a memory
+// limit: a validate run is short, keeps little alive (parse trees are dropped
+// file by file) and allocates a little per file, so collecting only when the
+// heap nears 64 MiB keeps it fast and still bounded. Commands that keep much
+// alive (sync) keep the default. A GOGC or GOMEMLIMIT the user set wins.
+func tuneGCForValidate(getenv func(string) string) {
+	if getenv("GOGC") == "" && getenv("GOMEMLIMIT") == "" {
+		debug.SetGCPercent(-1)
+		debug.SetMemoryLimit(64 << 20)
+	}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/port-gitops/port-gitops/internal/cmdutil"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){"port-gitops": main})
+}
+
+// scriptParams are shared by every testscript suite: the real binary, real
+// git with a fixed identity, and the `exits` command.
+func scriptParams(dir string) testscript.Params {
+	return testscript.Params{
+		Dir: dir,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("HOME", env.WorkDir)
+			env.Setenv("GIT_AUTHOR_NAME", "Test")
+			env.Setenv("GIT_AUTHOR_EMAIL", "test@example.com")
+			env.Setenv("GIT_COMMITTER_NAME", "Test")
+			env.Setenv("GIT_COMMITTER_EMAIL", "test@example.com")
+			env.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+			env.Setenv("NO_COLOR", "")
+			return nil
+		},
+		Condition: func(cond string) (bool, error) {
+			if tool, ok := strings.CutPrefix(cond, "tool:"); ok {
+				_, err := exec.LookPath(tool)
+				return err == nil, nil
+			}
+			return false, errors.New("unknown condition " + cond)
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// exits N cmd args...: run cmd and require exit code N; its
+			// stdout and stderr can be matched afterwards.
+			"exits": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) < 2 {
+					ts.Fatalf("usage: exits N command [args...]")
+				}
+				want, err := strconv.Atoi(args[0])
+				ts.Check(err)
+				err = ts.Exec(args[1], args[2:]...)
+				got := 0
+				var ee *exec.ExitError
+				if errors.As(err, &ee) {
+					got = ee.ExitCode()
+				} else if err != nil {
+					ts.Fatalf("%v", err)
+				}
+				if got != want {
+					ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+				}
+			},
+		},
+	}
+}
+
+func TestScripts(t *testing.T) {
+	testscript.Run(t, scriptParams("testdata/script"))
+}
+
+func runArgs(t *testing.T, dir string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	io := &cmdutil.IO{Out: &out, Err: &errOut, Dir: dir, Getenv: func(string) string { return "" }}
+	code := runWith(context.Background(), io, append([]string{"port-gitops"}, args...))
+	return code, out.String(), errOut.String()
+}
+
+func TestUsageErrorsExit2(t *testing.T) {
+	dir := t.TempDir()
+	cases := [][]string{
+		{"validate", "--no-such-flag"},
+		{"validate", "--color", "sometimes"},
+		{"validate", "--format", "yaml"},
+		{"no-such-command"},
+	}
+	for _, args := range cases {
+		code, _, errOut := runArgs(t, dir, args...)
+		if code != cmdutil.ExitUsage {
+			t.Errorf("%v: exit %d, want 2; stderr: %s", args, code, errOut)
+		}
+		if strings.Contains(errOut, "goroutine") || strings.Contains(errOut, "panic") {
+			t.Errorf("%v: stack trace in stderr: %s", args, errOut)
+		}
+	}
+}
+
+func TestExitCodeMapping(t *testing.T) {
+	cases := []struct {
+		err  error
+		want int
+	}{
+		{nil, 0},
+		{cmdutil.ErrFindings, 1},
+		{cmdutil.Usagef("bad"), 2},
+		{errors.New("disk on fire"), 3},
+	}
+	for _, c := range cases {
+		if got := exitCode(c.err); got != c.want {
+			t.Errorf("exitCode(%v) = %d, want %d", c.err, got, c.want)
+		}
+	}
+}
+
+func TestHelpListsCommands(t *testing.T) {
+	code, out, _ := runArgs(t, t.TempDir(), "--help")
+	if code != 0 || !strings.Contains(out, "validate") {
+		t.Fatalf("exit %d, out: %s", code, out)
+	}
+	_ = os.Stdout
+}
