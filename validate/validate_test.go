@@ -188,7 +188,7 @@ func TestConfigAndBlueprintErrorsExit2(t *testing.T) {
 		t.Fatalf("err=%v", r.err)
 	}
 	r = runIn(t, root, Options{Format: "xml"})
-	if cmdutil.ExitCode(r.err) != cmdutil.ExitUsage || !strings.Contains(r.err.Error(), "valid: github, json, text") {
+	if cmdutil.ExitCode(r.err) != cmdutil.ExitUsage || !strings.Contains(r.err.Error(), "valid: github, json, sarif, text") {
 		t.Fatalf("err=%v", r.err)
 	}
 }
