@@ -17,9 +17,11 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/urfave/cli/v2"
 
+	"github.com/port-gitops/port-gitops/blueprints"
 	"github.com/port-gitops/port-gitops/hooks"
 	"github.com/port-gitops/port-gitops/initcmd"
 	"github.com/port-gitops/port-gitops/internal/cmdutil"
+	entitysync "github.com/port-gitops/port-gitops/sync"
 	"github.com/port-gitops/port-gitops/validate"
 )
 
@@ -92,6 +94,8 @@ func newApp(io *cmdutil.IO) *cli.App {
 		ExitErrHandler:       func(*cli.Context, error) {}, // main decides exit codes
 		Commands: []*cli.Command{
 			validate.NewCommand(io, v),
+			entitysync.NewCommand(io, v),
+			blueprints.NewCommand(io, v),
 			hooks.NewCommand(io),
 			initcmd.NewCommand(io),
 			versionCommand(io, v),

@@ -22,6 +22,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/port-gitops/port-gitops/internal/atomicfile"
 	"github.com/port-gitops/port-gitops/internal/cmdutil"
 )
 
@@ -218,7 +219,7 @@ func install(opts Options, dir string, h hook, bin string) error {
 		}
 		fmt.Fprintf(opts.IO.Out, "kept the existing %s hook as %s; it runs first\n", h.name, prev)
 	}
-	if err := writeAtomic(path, want, 0o755); err != nil {
+	if err := atomicfile.WriteFile(path, want, 0o755); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	fmt.Fprintf(opts.IO.Out, "installed %s hook at %s (runs: port-gitops %s)\n", h.name, path, h.args)
@@ -257,25 +258,4 @@ func Uninstall(ctx context.Context, opts Options) error {
 		}
 	}
 	return nil
-}
-
-func writeAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	_, werr := tmp.Write(data)
-	if cerr := tmp.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(tmp.Name(), mode)
-	}
-	if werr == nil {
-		werr = os.Rename(tmp.Name(), path)
-	}
-	if werr != nil {
-		os.Remove(tmp.Name())
-	}
-	return werr
 }

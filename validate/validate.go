@@ -189,7 +189,7 @@ func worktreeSources(cfg *config.Config, opts Options) ([]lint.Source, error) {
 		sources = append(sources, lint.Source{File: rel, Blueprint: bp, Load: func() ([]byte, error) { return readFile(abs) }})
 	}
 	if len(opts.Files) == 0 {
-		return sources, walk(cfg, cfg.Root, add)
+		return sources, cfg.Walk(cfg.Root, add)
 	}
 	for _, arg := range opts.Files {
 		abs := arg
@@ -204,7 +204,7 @@ func worktreeSources(cfg *config.Config, opts Options) ([]lint.Source, error) {
 			return nil, fmt.Errorf("%s: %w", arg, err)
 		}
 		if fi.IsDir() {
-			if err := walk(cfg, abs, add); err != nil {
+			if err := cfg.Walk(abs, add); err != nil {
 				return nil, err
 			}
 			continue
@@ -218,44 +218,6 @@ func worktreeSources(cfg *config.Config, opts Options) ([]lint.Source, error) {
 		}
 	}
 	return dedupe(sources), nil
-}
-
-// walk adds every entity file below dir, skipping .git, the blueprint cache
-// and directories no rule can match inside.
-func walk(cfg *config.Config, dir string, add func(abs, rel, bp string)) error {
-	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		rel, rerr := cfg.Rel(p)
-		if rerr != nil {
-			return rerr
-		}
-		if err != nil {
-			if p == dir {
-				return err
-			}
-			// An unreadable directory or file is reported as a finding.
-			if ok, bp := isEntityFile(cfg, rel, false); ok || d == nil || d.IsDir() {
-				add(p, rel, bp)
-			}
-			if d != nil && d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if d.IsDir() {
-			if p != dir && (d.Name() == ".git" || p == cfg.BlueprintDir || !cfg.CanMatchUnder(rel)) {
-				return fs.SkipDir
-			}
-			if ok, bp := isEntityFile(cfg, rel, false); ok && p != cfg.Root {
-				add(p, rel, bp) // a directory named like an entity file: a finding
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if ok, bp := isEntityFile(cfg, rel, false); ok {
-			add(p, rel, bp)
-		}
-		return nil
-	})
 }
 
 func dedupe(sources []lint.Source) []lint.Source {

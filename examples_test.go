@@ -1,0 +1,97 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/urfave/cli/v2"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/port-gitops/port-gitops/internal/cmdutil"
+)
+
+// commandLines returns every port-gitops invocation in a CI file's shell
+// steps (run: in GitHub Actions, script: and before_script: in GitLab CI).
+func commandLines(t *testing.T, path string) []string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc any
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	var shell []string
+	var walk func(key string, v any)
+	walk = func(key string, v any) {
+		switch t := v.(type) {
+		case map[string]any:
+			for k, c := range t {
+				walk(k, c)
+			}
+		case []any:
+			for _, c := range t {
+				walk(key, c)
+			}
+		case string:
+			if key == "run" || key == "script" || key == "before_script" {
+				shell = append(shell, strings.Split(t, "\n")...)
+			}
+		}
+	}
+	walk("", doc)
+	sep := regexp.MustCompile(`\|\||&&|[|;()>]`)
+	var lines []string
+	for _, l := range shell {
+		for _, part := range sep.Split(l, -1) {
+			part = strings.TrimSpace(part)
+			if strings.HasPrefix(part, "port-gitops ") {
+				lines = append(lines, part)
+			}
+		}
+	}
+	return lines
+}
+
+// parseOnly makes every command's action a no-op, so running the app only
+// checks that the flags and arguments parse.
+func parseOnly(cmds []*cli.Command) {
+	for _, c := range cmds {
+		if c.Action != nil {
+			c.Action = func(*cli.Context) error { return nil }
+		}
+		c.Before = nil
+		parseOnly(c.Subcommands)
+	}
+}
+
+// The CI examples in examples/ci must run with this binary's flags, so they
+// cannot rot as the command line changes.
+func TestCIExamplesParse(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("examples", "ci", "*.yml"))
+	if len(files) < 2 {
+		t.Fatalf("want the GitHub and GitLab examples in examples/ci, found %v", files)
+	}
+	for _, f := range files {
+		lines := commandLines(t, f)
+		if len(lines) < 2 {
+			t.Fatalf("%s: found only %v", f, lines)
+		}
+		for _, l := range lines {
+			var out, errOut bytes.Buffer
+			io := &cmdutil.IO{Out: &out, Err: &errOut, Dir: t.TempDir(), Getenv: func(string) string { return "" }}
+			app := newApp(io)
+			parseOnly(app.Commands)
+			err := app.RunContext(context.Background(), strings.Fields(l))
+			if err != nil || errOut.Len() > 0 {
+				t.Errorf("%s: %q does not parse: %v %s", f, l, err, errOut.String())
+			}
+		}
+	}
+}

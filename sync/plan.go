@@ -1,0 +1,243 @@
+package sync
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+
+	"github.com/port-gitops/port-gitops/internal/blueprint"
+	"github.com/port-gitops/port-gitops/internal/entity"
+)
+
+// Key identifies an entity in Port.
+type Key struct {
+	Blueprint  string
+	Identifier string
+}
+
+func (k Key) String() string { return k.Blueprint + "/" + k.Identifier }
+
+// Item is one entity as found in a file at one commit.
+type Item struct {
+	Key
+	File    string
+	Line    int
+	Column  int
+	Pointer string
+	// Body is what Port receives: the entity object without its "blueprint"
+	// key, keys sorted, numbers exactly as written.
+	Body json.RawMessage
+	// Targets are the entities its relations point at.
+	Targets []Key
+}
+
+// Action says what sync does with an entity.
+type Action int
+
+// Actions of a plan.
+const (
+	ActionUpsert Action = iota
+	ActionDelete
+	ActionKeep // deleted at HEAD, but --prune is off
+)
+
+// Plan is what a sync will do.
+type Plan struct {
+	Upserts   []Item // sorted by blueprint, identifier
+	Deletes   []Item // entities gone at HEAD (sent only with --prune)
+	Unchanged int    // entities in changed files whose content did not change
+}
+
+// body renders an entity for Port, and lists its relation targets using the
+// blueprint's relation definitions (nil bp: no targets).
+func body(n *entity.Value, bp *blueprint.Blueprint) (json.RawMessage, []Key, error) {
+	obj, ok := n.Interface().(map[string]any)
+	if !ok {
+		return nil, nil, fmt.Errorf("entity is not an object")
+	}
+	delete(obj, "blueprint")
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(obj); err != nil {
+		return nil, nil, err
+	}
+	raw := json.RawMessage(bytes.TrimRight(buf.Bytes(), "\n"))
+	var targets []Key
+	if rels, ok := obj["relations"].(map[string]any); ok && bp != nil {
+		for name, v := range rels {
+			def, ok := bp.Relations[name]
+			if !ok {
+				continue
+			}
+			switch t := v.(type) {
+			case string:
+				targets = append(targets, Key{def.Target, t})
+			case []any:
+				for _, el := range t {
+					if s, ok := el.(string); ok {
+						targets = append(targets, Key{def.Target, s})
+					}
+				}
+			}
+		}
+	}
+	slices.SortFunc(targets, compareKeys)
+	return raw, slices.Compact(targets), nil
+}
+
+func compareKeys(a, b Key) int {
+	return cmp.Or(cmp.Compare(a.Blueprint, b.Blueprint), cmp.Compare(a.Identifier, b.Identifier))
+}
+
+// makePlan compares the entities of the changed files at the base (old) with
+// those at HEAD (new). An entity is sent when it is new, its content changed,
+// or it moved to another file; an entity that is gone at HEAD is a delete
+// unless definedElsewhere says another file at HEAD still defines it.
+func makePlan(old, new map[Key]Item, definedElsewhere func(Key) bool) Plan {
+	var p Plan
+	for k, n := range new {
+		o, ok := old[k]
+		if ok && o.File == n.File && bytes.Equal(o.Body, n.Body) {
+			p.Unchanged++
+			continue
+		}
+		p.Upserts = append(p.Upserts, n)
+	}
+	for k, o := range old {
+		if _, ok := new[k]; ok {
+			continue
+		}
+		if definedElsewhere != nil && definedElsewhere(k) {
+			continue
+		}
+		p.Deletes = append(p.Deletes, o)
+	}
+	byKey := func(a, b Item) int { return compareKeys(a.Key, b.Key) }
+	slices.SortFunc(p.Upserts, byKey)
+	slices.SortFunc(p.Deletes, byKey)
+	return p
+}
+
+// waves orders upserts so that relation targets go before the entities that
+// point at them: each wave may be sent in parallel once the previous waves
+// are done. Entities on a relation cycle cannot be ordered; they go together
+// in one wave marked cyclic, to be sent with create_missing_related_entities.
+type wave struct {
+	items  []Item
+	cyclic bool
+}
+
+func orderWaves(items []Item) []wave {
+	index := map[Key]int{}
+	for i, it := range items {
+		index[it.Key] = i
+	}
+	// Tarjan's strongly connected components over "depends on" edges between
+	// entities of this sync; targets outside it are already in Port (or not,
+	// which Port will say).
+	n := len(items)
+	idx := make([]int, n)
+	low := make([]int, n)
+	onStack := make([]bool, n)
+	for i := range idx {
+		idx[i] = -1
+	}
+	var stack []int
+	comp := make([]int, n)
+	var comps [][]int
+	counter := 0
+	var strong func(v int)
+	strong = func(v int) {
+		idx[v], low[v] = counter, counter
+		counter++
+		stack = append(stack, v)
+		onStack[v] = true
+		for _, t := range items[v].Targets {
+			w, ok := index[t]
+			if !ok {
+				continue
+			}
+			if idx[w] < 0 {
+				strong(w)
+				low[v] = min(low[v], low[w])
+			} else if onStack[w] {
+				low[v] = min(low[v], idx[w])
+			}
+		}
+		if low[v] == idx[v] {
+			var c []int
+			for {
+				w := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				onStack[w] = false
+				comp[w] = len(comps)
+				c = append(c, w)
+				if w == v {
+					break
+				}
+			}
+			comps = append(comps, c)
+		}
+	}
+	for v := range items {
+		if idx[v] < 0 {
+			strong(v)
+		}
+	}
+	// Tarjan emits components targets-first; the depth of a component is one
+	// more than the deepest component it depends on.
+	depth := make([]int, len(comps))
+	cyclic := make([]bool, len(comps))
+	for ci, c := range comps {
+		if len(c) > 1 {
+			cyclic[ci] = true
+		}
+		for _, v := range c {
+			for _, t := range items[v].Targets {
+				w, ok := index[t]
+				if !ok {
+					continue
+				}
+				if comp[w] == ci {
+					cyclic[ci] = true // includes an entity pointing at itself
+					continue
+				}
+				depth[ci] = max(depth[ci], depth[comp[w]]+1)
+			}
+		}
+	}
+	maxDepth := 0
+	for _, d := range depth {
+		maxDepth = max(maxDepth, d)
+	}
+	var out []wave
+	for d := 0; d <= maxDepth; d++ {
+		var plain, cyc []Item
+		for ci, c := range comps {
+			if depth[ci] != d {
+				continue
+			}
+			for _, v := range c {
+				if cyclic[ci] {
+					cyc = append(cyc, items[v])
+				} else {
+					plain = append(plain, items[v])
+				}
+			}
+		}
+		sortItems := func(s []Item) { sort.Slice(s, func(i, j int) bool { return compareKeys(s[i].Key, s[j].Key) < 0 }) }
+		if len(plain) > 0 {
+			sortItems(plain)
+			out = append(out, wave{items: plain})
+		}
+		if len(cyc) > 0 {
+			sortItems(cyc)
+			out = append(out, wave{items: cyc, cyclic: true})
+		}
+	}
+	return out
+}

@@ -1,0 +1,506 @@
+// Package sync is the `port-gitops sync` command: it compares HEAD with the
+// last commit synced, works out which entities changed, and upserts or
+// deletes them in Port.
+//
+// The package is named sync as the product's design asks, which shadows the
+// standard library's: import it as entitysync. Only main.go imports it.
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/port-gitops/port-gitops/internal/blueprint"
+	"github.com/port-gitops/port-gitops/internal/cmdutil"
+	"github.com/port-gitops/port-gitops/internal/config"
+	"github.com/port-gitops/port-gitops/internal/gitdiff"
+	"github.com/port-gitops/port-gitops/internal/lint"
+	"github.com/port-gitops/port-gitops/internal/portapi"
+	"github.com/port-gitops/port-gitops/internal/report"
+)
+
+// Options are the sync command's inputs.
+type Options struct {
+	IO               *cmdutil.IO
+	ConfigPath       string
+	Base             string // --base REV
+	State            string // "port" (default) or "none"
+	Full             bool
+	Prune            bool
+	Merge            bool
+	DeleteDependents bool
+	DryRun           bool
+	PostMerge        bool // run from the post-merge hook
+	Concurrency      int
+	Format           string
+	Color            string
+	APIURL           string
+	Region           string
+	Verbose          bool
+	Version          string
+	// HTTPClient and Now are for tests; nil means the defaults.
+	HTTPClient *http.Client
+	Now        func() time.Time
+	retry      portapi.RetryPolicy // tests shorten the waits
+}
+
+// NewCommand returns the sync command.
+func NewCommand(io *cmdutil.IO, version string) *cli.Command {
+	opts := Options{IO: io, Version: version}
+	return &cli.Command{
+		Name:  "sync",
+		Usage: "bring Port up to date with the entities changed in git",
+		Description: `Compares HEAD with the last commit synced (kept in Port as sync state),
+parses the entity files that changed, validates them, and upserts (and with
+--prune deletes) the entities that changed, in bulk. The state moves to HEAD
+only when every entity was synced, so a failed, skipped or cancelled run
+loses nothing: the next run picks up from the same base.
+
+Credentials come from PORT_CLIENT_ID and PORT_CLIENT_SECRET; the API from
+PORT_BASE_URL, --api-url or --region.
+
+Exit codes: 0 everything synced, 1 entities invalid or rejected by Port,
+2 usage or configuration error, 3 could not run (git, network, auth).
+
+Examples:
+   port-gitops sync                      # in CI, on pushes to main
+   port-gitops sync --dry-run            # print the plan, send nothing
+   port-gitops sync --base origin/main~5 --state none
+   port-gitops sync --full --prune`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "config", Usage: "configuration `FILE` (default: .port/gitops.yaml, looked up)", Destination: &opts.ConfigPath},
+			&cli.StringFlag{Name: "base", Usage: "compare HEAD with `REV` instead of the last synced commit", Destination: &opts.Base},
+			&cli.StringFlag{Name: "state", Value: "port", Usage: "where the last synced commit is kept: port (an entity in Port) or none", Destination: &opts.State},
+			&cli.BoolFlag{Name: "full", Usage: "sync every entity file at HEAD, whatever the base", Destination: &opts.Full},
+			&cli.BoolFlag{Name: "prune", Usage: "delete from Port the entities whose definitions are gone from git", Destination: &opts.Prune},
+			&cli.BoolFlag{Name: "merge", Usage: "merge into existing entities instead of replacing them", Destination: &opts.Merge},
+			&cli.BoolFlag{Name: "delete-dependents", Usage: "with --prune, also delete entities that depend on deleted ones", Destination: &opts.DeleteDependents},
+			&cli.BoolFlag{Name: "dry-run", Usage: "print the plan and send nothing (with credentials, Port validates the upserts)", Destination: &opts.DryRun},
+			&cli.BoolFlag{Name: "post-merge", Usage: "run as the git post-merge hook: base ORIG_HEAD without state, skip quietly without credentials", Destination: &opts.PostMerge},
+			&cli.IntFlag{Name: "concurrency", Value: 4, Usage: "bulk requests in flight at once", Destination: &opts.Concurrency},
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text, json", Destination: &opts.Format},
+			&cli.StringFlag{Name: "color", Value: "auto", Usage: "colour `WHEN`: auto, always, never", Destination: &opts.Color},
+			&cli.StringFlag{Name: "api-url", Usage: "Port API `URL` (default: PORT_BASE_URL, else by --region)", Destination: &opts.APIURL},
+			&cli.StringFlag{Name: "region", Usage: "Port region: eu (default) or us", Destination: &opts.Region},
+			&cli.BoolFlag{Name: "verbose", Usage: "log each API request to stderr (never credentials)", Destination: &opts.Verbose},
+		},
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return cmdutil.Usagef("sync takes no arguments, got %q", c.Args().First())
+			}
+			return Run(c.Context, opts)
+		},
+	}
+}
+
+// Run syncs and reports. It returns cmdutil.ErrFindings when entities were
+// invalid or rejected (already reported).
+func Run(ctx context.Context, opts Options) error {
+	if err := checkOptions(&opts); err != nil {
+		return err
+	}
+	color, err := cmdutil.UseColor(opts.Color, opts.IO)
+	if err != nil {
+		return err
+	}
+	cfg, err := config.Load(opts.IO.Dir, opts.ConfigPath)
+	if err != nil {
+		return cmdutil.Usage(err)
+	}
+	prune := opts.Prune || cfg.Prune
+	client, err := newClient(opts)
+	switch {
+	case errors.Is(err, portapi.ErrNoCredentials) && opts.PostMerge:
+		fmt.Fprintln(opts.IO.Err, "port-gitops: sync skipped: PORT_CLIENT_ID and PORT_CLIENT_SECRET are not set")
+		return nil
+	case errors.Is(err, portapi.ErrNoCredentials) && opts.DryRun:
+		client = nil // plan offline
+	case err != nil:
+		return err
+	}
+	cache, err := blueprint.OpenCache(cfg.BlueprintDir)
+	if err != nil {
+		return err
+	}
+	repo, err := gitdiff.Open(cfg.Root)
+	if err != nil {
+		return fmt.Errorf("open git repository: %w", err)
+	}
+	defer repo.Close()
+	s := &syncer{opts: opts, cfg: cfg, cache: cache, repo: repo, client: client, prune: prune}
+	res, err := s.run(ctx)
+	if res != nil {
+		if rerr := s.render(res, color); rerr != nil && err == nil {
+			err = rerr
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if !res.OK() {
+		return cmdutil.ErrFindings
+	}
+	return nil
+}
+
+func checkOptions(o *Options) error {
+	switch o.State {
+	case "", "port":
+		o.State = "port"
+	case "none":
+	default:
+		return cmdutil.Usagef("unknown --state %q (valid: port, none)", o.State)
+	}
+	if o.Format == "" {
+		o.Format = "text"
+	}
+	if o.Format != "text" && o.Format != "json" {
+		return cmdutil.Usagef("unknown --format %q (valid: %s)", o.Format, strings.Join(report.SyncFormats, ", "))
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 4
+	}
+	if o.Full && o.Base != "" {
+		return cmdutil.Usagef("--full and --base cannot be used together")
+	}
+	if o.DeleteDependents && !o.Prune {
+		// Allowed with prune: true in the config; checked again once it is loaded.
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return nil
+}
+
+func newClient(opts Options) (*portapi.Client, error) {
+	base, err := portapi.ResolveBaseURL(opts.APIURL, opts.IO.Env("PORT_BASE_URL"), opts.Region)
+	if err != nil {
+		return nil, cmdutil.Usage(err)
+	}
+	cfg := portapi.Config{
+		BaseURL:      base,
+		ClientID:     opts.IO.Env("PORT_CLIENT_ID"),
+		ClientSecret: opts.IO.Env("PORT_CLIENT_SECRET"),
+		UserAgent:    "port-gitops/" + opts.Version,
+		HTTPClient:   opts.HTTPClient,
+		Retry:        opts.retry,
+		Concurrency:  opts.Concurrency,
+	}
+	if opts.Verbose {
+		cfg.Logf = func(format string, args ...any) { fmt.Fprintf(opts.IO.Err, "port-gitops: "+format+"\n", args...) }
+	}
+	return portapi.New(cfg)
+}
+
+type syncer struct {
+	opts   Options
+	cfg    *config.Config
+	cache  *blueprint.Cache
+	repo   *gitdiff.Repo
+	client *portapi.Client // nil: offline dry run
+	prune  bool
+	prefix string // the config root relative to the git work tree, "" or "dir/"
+}
+
+func (s *syncer) render(res *report.SyncResult, color bool) error {
+	wd := s.opts.IO.Dir
+	root := s.cfg.Root
+	display := func(rel string) string {
+		if p, err := filepath.Rel(wd, filepath.Join(root, filepath.FromSlash(rel))); err == nil {
+			return filepath.ToSlash(p)
+		}
+		return rel
+	}
+	if err := report.RenderSync(s.opts.IO.Out, s.opts.Format, res, report.Options{Color: color, DisplayPath: display}); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if p := s.opts.IO.Env("GITHUB_STEP_SUMMARY"); p != "" {
+		f, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			return fmt.Errorf("write GITHUB_STEP_SUMMARY: %w", err)
+		}
+		_, werr := f.WriteString(report.SyncMarkdown(res))
+		if cerr := f.Close(); werr == nil {
+			werr = cerr
+		}
+		if werr != nil {
+			return fmt.Errorf("write GITHUB_STEP_SUMMARY: %w", werr)
+		}
+	}
+	return nil
+}
+
+// match says whether a path relative to the git work tree is an entity file,
+// and returns its path relative to the config root and its default blueprint.
+func (s *syncer) match(p string) (rel, bp string, ok bool) {
+	if !strings.HasPrefix(p, s.prefix) {
+		return "", "", false
+	}
+	rel = strings.TrimPrefix(p, s.prefix)
+	r := s.cfg.Match(rel)
+	if r == nil {
+		return "", "", false
+	}
+	return rel, r.Blueprint, true
+}
+
+func (s *syncer) run(ctx context.Context) (*report.SyncResult, error) {
+	top := s.repo.Root()
+	if top == "" {
+		return nil, cmdutil.Usagef("sync needs a work tree: %s is a bare repository", s.cfg.Root)
+	}
+	if rel, err := filepath.Rel(top, s.cfg.Root); err == nil && rel != "." {
+		s.prefix = filepath.ToSlash(rel) + "/"
+	}
+	head, err := s.repo.Resolve("HEAD")
+	if err != nil {
+		return nil, fmt.Errorf("resolve HEAD: %w", err)
+	}
+	res := &report.SyncResult{DryRun: s.opts.DryRun, Head: head.String()}
+	st := &stateStore{client: s.client, repo: s.repo, getenv: s.opts.IO.Env, now: s.opts.Now, version: s.opts.Version}
+	b, err := s.chooseBase(ctx, head, st)
+	if err != nil {
+		return nil, err
+	}
+	res.BaseSource = b.source
+	if b.done != "" {
+		res.Message = b.done
+		return res, nil
+	}
+	if !b.full {
+		res.Base = b.hash.String()
+	}
+	old, news, err := s.collect(ctx, b, head, res)
+	if err != nil {
+		return nil, err
+	}
+	var elsewhere func(Key) bool
+	plan := makePlan(old, news, nil)
+	if len(plan.Deletes) > 0 && s.prune {
+		elsewhere, err = s.definedAtHead(head, plan.Deletes)
+		if err != nil {
+			return nil, err
+		}
+		plan = makePlan(old, news, elsewhere)
+	}
+	counts := map[string]*report.SyncCounts{}
+	count := func(bp string) *report.SyncCounts {
+		c, ok := counts[bp]
+		if !ok {
+			c = &report.SyncCounts{Blueprint: bp}
+			counts[bp] = c
+		}
+		return c
+	}
+	for _, f := range res.Invalid {
+		if f.Blueprint != "" {
+			count(f.Blueprint).Invalid++
+		}
+	}
+	unchangedByBP := map[string]int{}
+	for k, n := range news {
+		if o, ok := old[k]; ok && o.File == n.File && string(o.Body) == string(n.Body) {
+			unchangedByBP[k.Blueprint]++
+		}
+	}
+	for bp, n := range unchangedByBP {
+		count(bp).Unchanged += n
+	}
+	var runErr error
+	if s.client == nil || s.opts.DryRun {
+		for _, it := range plan.Upserts {
+			if _, existed := old[it.Key]; existed {
+				count(it.Blueprint).Updated++
+			} else {
+				count(it.Blueprint).Created++
+			}
+		}
+		if s.client != nil && len(plan.Upserts) > 0 {
+			runErr = s.apply(ctx, plan.Upserts, true, count, res)
+		}
+	} else {
+		runErr = s.apply(ctx, plan.Upserts, false, count, res)
+	}
+	if runErr == nil {
+		if s.prune && len(plan.Deletes) > 0 {
+			if s.opts.DryRun {
+				for _, it := range plan.Deletes {
+					count(it.Blueprint).Deleted++
+				}
+			} else {
+				runErr = s.deleteAll(ctx, plan.Deletes, count, res)
+			}
+		} else {
+			for _, it := range plan.Deletes {
+				count(it.Blueprint).NotDeleted++
+				res.NotDeleted = append(res.NotDeleted, it.Key.String())
+			}
+		}
+	}
+	for _, c := range counts {
+		res.Blueprints = append(res.Blueprints, *c)
+	}
+	sort.Slice(res.Blueprints, func(i, j int) bool { return res.Blueprints[i].Blueprint < res.Blueprints[j].Blueprint })
+	if runErr != nil {
+		return res, runErr
+	}
+	if res.OK() && !s.opts.DryRun && s.opts.State == "port" && s.client != nil {
+		moved, msg, err := st.advance(ctx, head)
+		if err != nil {
+			return res, fmt.Errorf("record sync state: %w", err)
+		}
+		res.StateMoved = moved
+		if msg != "" {
+			res.Message = msg
+		}
+	}
+	if res.Message == "" {
+		res.Message = s.summaryMessage(res, b)
+	}
+	return res, nil
+}
+
+func (s *syncer) summaryMessage(res *report.SyncResult, b baseChoice) string {
+	var from string
+	switch {
+	case b.full:
+		from = "full sync of every entity file at " + short(res.Head)
+	default:
+		from = fmt.Sprintf("changes %s..%s (base: %s)", short(res.Base), short(res.Head), b.source)
+	}
+	if s.opts.DryRun {
+		return "dry run, nothing sent: " + from
+	}
+	return from
+}
+
+func short(sha string) string {
+	if len(sha) > 12 {
+		return sha[:12]
+	}
+	return sha
+}
+
+// collect parses the changed entity files at the base and at HEAD. Entities
+// at HEAD are validated; invalid ones go to res.Invalid and are not sent.
+func (s *syncer) collect(ctx context.Context, b baseChoice, head gitdiff.Hash, res *report.SyncResult) (old, news map[Key]Item, err error) {
+	matchFn := func(p string) bool { _, _, ok := s.match(p); return ok }
+	var changes []gitdiff.Change
+	if b.full {
+		files, err := s.repo.Files(head, matchFn)
+		if err != nil {
+			return nil, nil, fmt.Errorf("list entity files at HEAD: %w", err)
+		}
+		for _, f := range files {
+			changes = append(changes, gitdiff.Change{Path: f.Path, To: f.Hash})
+		}
+	} else {
+		changes, err = s.repo.Diff(b.hash, head, matchFn)
+		if err != nil {
+			return nil, nil, fmt.Errorf("compare %s with HEAD: %w", short(b.hash.String()), err)
+		}
+	}
+	old = map[Key]Item{}
+	var sources []lint.Source
+	for _, ch := range changes {
+		rel, bp, _ := s.match(ch.Path)
+		if !ch.From.IsZero() {
+			data, err := s.repo.ReadBlob(ch.From)
+			if err != nil {
+				return nil, nil, fmt.Errorf("read %s at the base: %w", rel, err)
+			}
+			for _, it := range s.items(rel, bp, data) {
+				old[it.Key] = it
+			}
+		}
+		if !ch.To.IsZero() {
+			h := ch.To
+			sources = append(sources, lint.Source{File: rel, Blueprint: bp, Load: func() ([]byte, error) { return s.repo.ReadBlob(h) }})
+		}
+	}
+	linter := &lint.Linter{Cache: s.cache, KeepNodes: true}
+	lr, err := linter.Run(ctx, sources)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(lr.BlueprintErrors) > 0 {
+		msgs := make([]string, len(lr.BlueprintErrors))
+		for i, e := range lr.BlueprintErrors {
+			msgs[i] = e.Error()
+		}
+		return nil, nil, cmdutil.Usage(errors.New(strings.Join(msgs, "\n")))
+	}
+	for _, f := range lr.Findings {
+		if f.Severity == report.Error {
+			res.Invalid = append(res.Invalid, f)
+		}
+	}
+	news = map[Key]Item{}
+	for _, e := range lr.Entities {
+		if !e.Valid {
+			continue
+		}
+		bp, _ := s.cache.Get(e.Blueprint)
+		body, targets, err := body(e.Node, bp)
+		if err != nil {
+			continue
+		}
+		k := Key{e.Blueprint, e.Identifier}
+		news[k] = Item{Key: k, File: e.File, Line: e.Line, Column: e.Column, Pointer: e.Pointer, Body: body, Targets: targets}
+	}
+	return old, news, nil
+}
+
+// items parses a file's entities without validating them: used for the base
+// side, which only needs identities and content.
+func (s *syncer) items(file, defaultBP string, data []byte) []Item {
+	res := (&lint.Linter{Cache: s.cache}).File(lint.Source{File: file, Blueprint: defaultBP, Load: func() ([]byte, error) { return data, nil }})
+	var out []Item
+	for _, e := range res.Entities {
+		if e.Identifier == "" || e.Blueprint == "" {
+			continue
+		}
+		bp, _ := s.cache.Get(e.Blueprint)
+		b, targets, err := body(e.Node, bp)
+		if err != nil {
+			continue
+		}
+		k := Key{e.Blueprint, e.Identifier}
+		out = append(out, Item{Key: k, File: file, Line: e.Line, Column: e.Column, Pointer: e.Pointer, Body: b, Targets: targets})
+	}
+	return out
+}
+
+// definedAtHead returns a function that says whether an entity about to be
+// deleted is still defined in some entity file at HEAD. It parses every
+// entity file at HEAD, so it runs only when there is something to delete.
+func (s *syncer) definedAtHead(head gitdiff.Hash, deletes []Item) (func(Key) bool, error) {
+	files, err := s.repo.Files(head, func(p string) bool { _, _, ok := s.match(p); return ok })
+	if err != nil {
+		return nil, fmt.Errorf("list entity files at HEAD: %w", err)
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("refusing to prune %d entities: no file at HEAD matches the configuration's entity rules (an empty checkout or a glob that matches nothing would delete the catalog)", len(deletes))
+	}
+	all := map[Key]bool{}
+	for _, f := range files {
+		data, err := s.repo.ReadBlob(f.Hash)
+		if err != nil {
+			return nil, err
+		}
+		rel, bp, _ := s.match(f.Path)
+		for _, it := range s.items(rel, bp, data) {
+			all[it.Key] = true
+		}
+	}
+	return func(k Key) bool { return all[k] }, nil
+}
