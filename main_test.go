@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -13,6 +14,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/port-gitops/port-gitops/internal/cmdutil"
+	"github.com/port-gitops/port-gitops/internal/portapi/porttest"
 )
 
 func TestMain(m *testing.M) {
@@ -32,6 +34,17 @@ func scriptParams(dir string) testscript.Params {
 			env.Setenv("GIT_COMMITTER_EMAIL", "test@example.com")
 			env.Setenv("GIT_CONFIG_NOSYSTEM", "1")
 			env.Setenv("NO_COLOR", "")
+			// A local Port for the scripts that talk to one.
+			srv := porttest.New()
+			env.Defer(srv.Close)
+			for _, bp := range scriptBlueprints {
+				if err := srv.AddBlueprint(json.RawMessage(bp)); err != nil {
+					return err
+				}
+			}
+			env.Setenv("PORT_BASE_URL", srv.URL)
+			env.Setenv("PORT_CLIENT_ID", srv.ClientID)
+			env.Setenv("PORT_CLIENT_SECRET", srv.ClientSecret)
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {
@@ -64,6 +77,14 @@ func scriptParams(dir string) testscript.Params {
 			},
 		},
 	}
+}
+
+// scriptBlueprints are the blueprints the scripts' Port knows.
+var scriptBlueprints = []string{
+	`{"identifier": "microservice", "title": "Microservice",
+	  "schema": {"properties": {"tier": {"type": "string", "enum": ["critical", "standard"]}, "url": {"type": "string", "format": "url"}}},
+	  "relations": {"system": {"target": "system", "required": false, "many": false}}}`,
+	`{"identifier": "system", "title": "System", "schema": {"properties": {"owner": {"type": "string"}}}, "relations": {}}`,
 }
 
 func TestScripts(t *testing.T) {

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"encoding/json"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/port-gitops/port-gitops/internal/portapi/porttest"
 )
 
 // gitEnv is the environment for git and pre-commit in tests: a fixed
@@ -86,39 +89,34 @@ func snapshotProject(t *testing.T, dst string, env []string) string {
 	return strings.TrimSpace(mustSh(t, dst, env, "git", "rev-parse", "HEAD"))
 }
 
-// TestPreCommitFramework drives the real pre-commit framework: a repository
-// whose .pre-commit-config.yaml points at this one, building port-gitops with
-// language: golang, blocks a bad entity.json and lets a good one through.
-func TestPreCommitFramework(t *testing.T) {
+// preCommitEnv skips unless git, pre-commit and go are installed, and
+// returns a temporary directory, the environment for git and pre-commit, and
+// a snapshot of this project for .pre-commit-config.yaml to point at.
+func preCommitEnv(t *testing.T) (tmp string, env []string, hookRepo, rev string) {
+	t.Helper()
 	for _, tool := range []string{"git", "pre-commit", "go"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not installed: the pre-commit framework test needs it (.ci/run installs it)", tool)
+			t.Skipf("%s is not installed: the pre-commit framework tests need it (.ci/run installs it)", tool)
 		}
 	}
 	if testing.Short() {
-		t.Skip("-short: the pre-commit framework test builds port-gitops from scratch")
+		t.Skip("-short: the pre-commit framework tests build port-gitops from scratch")
 	}
-	tmp := t.TempDir()
-	env := gitEnv(tmp)
+	tmp = t.TempDir()
+	env = gitEnv(tmp)
 	goModCache := strings.TrimSpace(mustSh(t, ".", os.Environ(), "go", "env", "GOMODCACHE"))
 	goCache := strings.TrimSpace(mustSh(t, ".", os.Environ(), "go", "env", "GOCACHE"))
 	// Reuse the module and build caches so the hook builds without downloading.
 	env = append(env, "PRE_COMMIT_HOME="+filepath.Join(tmp, "pre-commit-cache"), "GOMODCACHE="+goModCache, "GOCACHE="+goCache, "GOFLAGS=-mod=mod")
+	hookRepo = filepath.Join(tmp, "hook-source")
+	rev = snapshotProject(t, hookRepo, env)
+	return tmp, env, hookRepo, rev
+}
 
-	hookRepo := filepath.Join(tmp, "hook-source")
-	rev := snapshotProject(t, hookRepo, env)
-
-	user := filepath.Join(tmp, "user")
-	files := map[string]string{
-		".pre-commit-config.yaml": "repos:\n  - repo: " + hookRepo + "\n    rev: " + rev + "\n    hooks:\n      - id: port-gitops-validate\n",
-		".port/blueprints/microservice.json": `{"identifier": "microservice", "title": "Microservice",
-  "schema": {"properties": {"tier": {"type": "string", "enum": ["critical", "standard"]}}, "required": ["tier"]}}`,
-		".port/gitops.yaml": "entities:\n  - files: \"**/entity.json\"\n    blueprint: microservice\n",
-		"package.json":      `{"name": "not an entity, and must not be checked"}`,
-		"svc/entity.json":   "{\n  \"identifier\": \"svc\",\n  \"properties\": {\n    \"tier\": \"gold\"\n  }\n}\n",
-	}
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
 	for name, body := range files {
-		p := filepath.Join(user, filepath.FromSlash(name))
+		p := filepath.Join(dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -126,6 +124,24 @@ func TestPreCommitFramework(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+const precommitBlueprint = `{"identifier": "microservice", "title": "Microservice",
+  "schema": {"properties": {"tier": {"type": "string", "enum": ["critical", "standard"]}}, "required": ["tier"]}}`
+
+// TestPreCommitFramework drives the real pre-commit framework: a repository
+// whose .pre-commit-config.yaml points at this one, building port-gitops with
+// language: golang, blocks a bad entity.json and lets a good one through.
+func TestPreCommitFramework(t *testing.T) {
+	tmp, env, hookRepo, rev := preCommitEnv(t)
+	user := filepath.Join(tmp, "user")
+	writeFiles(t, user, map[string]string{
+		".pre-commit-config.yaml":            "repos:\n  - repo: " + hookRepo + "\n    rev: " + rev + "\n    hooks:\n      - id: port-gitops-validate\n",
+		".port/blueprints/microservice.json": precommitBlueprint,
+		".port/gitops.yaml":                  "entities:\n  - files: \"**/entity.json\"\n    blueprint: microservice\n",
+		"package.json":                       `{"name": "not an entity, and must not be checked"}`,
+		"svc/entity.json":                    "{\n  \"identifier\": \"svc\",\n  \"properties\": {\n    \"tier\": \"gold\"\n  }\n}\n",
+	})
 	mustSh(t, user, env, "git", "init", "-q")
 	mustSh(t, user, env, "pre-commit", "install")
 	mustSh(t, user, env, "git", "add", "-A")
@@ -136,12 +152,60 @@ func TestPreCommitFramework(t *testing.T) {
 	if !strings.Contains(out, `svc/entity.json:4:13: error: tier: "gold" is not one of "critical", "standard" [enum]`) {
 		t.Fatalf("hook output lacks the finding with file:line:col:\n%s", out)
 	}
-	if err := os.WriteFile(filepath.Join(user, "svc", "entity.json"), []byte("{\n  \"identifier\": \"svc\",\n  \"properties\": {\n    \"tier\": \"critical\"\n  }\n}\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeFiles(t, user, map[string]string{"svc/entity.json": "{\n  \"identifier\": \"svc\",\n  \"properties\": {\n    \"tier\": \"critical\"\n  }\n}\n"})
 	mustSh(t, user, env, "git", "add", "-A")
 	out = mustSh(t, user, env, "git", "commit", "-m", "good entity")
 	if !strings.Contains(out, "port-gitops validate") || !strings.Contains(out, "Passed") {
 		t.Fatalf("good commit did not run the hook:\n%s", out)
+	}
+}
+
+// TestPreCommitPostMergeSync: the port-gitops-sync hook runs sync after a
+// real git merge, against a local Port; without credentials it only says it
+// skipped.
+func TestPreCommitPostMergeSync(t *testing.T) {
+	tmp, env, hookRepo, rev := preCommitEnv(t)
+	srv := porttest.NewT(t)
+	if err := srv.AddBlueprint(json.RawMessage(precommitBlueprint)); err != nil {
+		t.Fatal(err)
+	}
+	user := filepath.Join(tmp, "user")
+	writeFiles(t, user, map[string]string{
+		".pre-commit-config.yaml":            "repos:\n  - repo: " + hookRepo + "\n    rev: " + rev + "\n    hooks:\n      - id: port-gitops-sync\n",
+		".port/blueprints/microservice.json": precommitBlueprint,
+		"README.md":                          "x\n",
+	})
+	mustSh(t, user, env, "git", "init", "-q", "-b", "main")
+	mustSh(t, user, env, "pre-commit", "install", "--hook-type", "post-merge")
+	mustSh(t, user, env, "git", "add", "-A")
+	mustSh(t, user, env, "git", "commit", "-qm", "init")
+	mustSh(t, user, env, "git", "checkout", "-qb", "feature")
+	writeFiles(t, user, map[string]string{"svc/entity.json": `{"identifier": "svc", "blueprint": "microservice", "properties": {"tier": "critical"}}`})
+	mustSh(t, user, env, "git", "add", "-A")
+	mustSh(t, user, env, "git", "commit", "-qm", "add svc")
+	mustSh(t, user, env, "git", "checkout", "-q", "main")
+
+	// Without credentials: the merge succeeds and the hook says it skipped.
+	out := mustSh(t, user, env, "git", "merge", "--no-ff", "-m", "merge 1", "feature")
+	if !strings.Contains(out, "sync skipped") {
+		t.Fatalf("post-merge without credentials:\n%s", out)
+	}
+	if len(srv.Entities("microservice")) != 0 {
+		t.Fatal("synced without credentials")
+	}
+	// With credentials: the next merge syncs.
+	mustSh(t, user, env, "git", "checkout", "-q", "feature")
+	writeFiles(t, user, map[string]string{"svc2/entity.json": `{"identifier": "svc2", "blueprint": "microservice", "properties": {"tier": "standard"}}`})
+	mustSh(t, user, env, "git", "add", "-A")
+	mustSh(t, user, env, "git", "commit", "-qm", "add svc2")
+	mustSh(t, user, env, "git", "checkout", "-q", "main")
+	credEnv := append(env, "PORT_BASE_URL="+srv.URL, "PORT_CLIENT_ID="+srv.ClientID, "PORT_CLIENT_SECRET="+srv.ClientSecret)
+	out = mustSh(t, user, credEnv, "git", "merge", "--no-ff", "-m", "merge 2", "feature")
+	got := srv.Entities("microservice")
+	if _, ok := got["svc"]; !ok || len(got) != 2 {
+		t.Fatalf("Port has %d entities after the merge, want svc and svc2:\n%s", len(got), out)
+	}
+	if strings.Contains(out, srv.ClientSecret) {
+		t.Fatal("the secret appeared in the hook's output")
 	}
 }

@@ -373,7 +373,7 @@ func (s *syncer) summaryMessage(res *report.SyncResult, b baseChoice) string {
 	var from string
 	switch {
 	case b.full:
-		from = "full sync of every entity file at " + short(res.Head)
+		from = fmt.Sprintf("full sync of every entity file at %s (%s)", short(res.Head), b.source)
 	default:
 		from = fmt.Sprintf("changes %s..%s (base: %s)", short(res.Base), short(res.Head), b.source)
 	}
