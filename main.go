@@ -165,14 +165,16 @@ func buildVersion() string {
 	return v
 }
 
-// tuneGCForValidate trades the default frequent collections for a memory
-// limit: a validate run is short, keeps little alive (parse trees are dropped
-// file by file) and allocates a little per file, so collecting only when the
-// heap nears 64 MiB keeps it fast and still bounded. Commands that keep much
-// alive (sync) keep the default. A GOGC or GOMEMLIMIT the user set wins.
+// tuneGCForValidate collects less often than the default: a validate run is
+// short, keeps little alive (parse trees are dropped file by file) and
+// allocates a little per file. Measured on 1,000 files, GOGC=400 beat both
+// the default (more collections) and no collection at all (more page faults
+// on fresh memory); the soft limit keeps a huge catalog's heap bounded.
+// Commands that keep much alive (sync) keep the default. A GOGC or
+// GOMEMLIMIT the user set wins.
 func tuneGCForValidate(getenv func(string) string) {
 	if getenv("GOGC") == "" && getenv("GOMEMLIMIT") == "" {
-		debug.SetGCPercent(-1)
+		debug.SetGCPercent(400)
 		debug.SetMemoryLimit(64 << 20)
 	}
 }

@@ -141,7 +141,14 @@ func isEntityError(err error) bool {
 	if !errors.As(err, &pe) {
 		return false
 	}
-	return pe.Status >= 400 && pe.Status < 500 && pe.Status != 401 && pe.Status != 403 && pe.Status != 429
+	switch {
+	case pe.Status == 401 || pe.Status == 429:
+		return false
+	case pe.Status == 403:
+		// Forbidden for the entity's sake, not for ours.
+		return pe.Code == "has_dependents" || pe.Code == "required_relation"
+	}
+	return pe.Status >= 400 && pe.Status < 500
 }
 
 func failure(it Item, action string, err error) report.SyncFailure {

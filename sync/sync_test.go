@@ -113,7 +113,7 @@ func (f *fixture) sync(mod func(*Options)) syncRun {
 		Now: func() time.Time { return time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC) },
 	}
 	// Retries wait a millisecond, not seconds.
-	opts.retry = portapi.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, MaxAttempts: 4}
+	opts.retry = portapi.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, MaxAttempts: 8}
 	if mod != nil {
 		mod(&opts)
 	}
