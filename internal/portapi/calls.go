@@ -61,8 +61,8 @@ func (o UpsertOptions) query() url.Values {
 
 // Upsert writes one entity and reports whether Port created it.
 func (c *Client) Upsert(ctx context.Context, bp string, entity json.RawMessage, opts UpsertOptions) (bool, error) {
-	status, err := c.do(ctx, request{method: http.MethodPost, path: bpPath(bp) + "/entities", query: opts.query(), body: entity, auth: true}, nil)
-	return status == http.StatusCreated, err
+	res, err := c.do(ctx, request{method: http.MethodPost, path: bpPath(bp) + "/entities", query: opts.query(), body: entity, auth: true}, nil)
+	return res.status == http.StatusCreated, err
 }
 
 // GetEntity returns one entity.
@@ -227,7 +227,7 @@ func (c *Client) bulkBatch(ctx context.Context, bp string, all []json.RawMessage
 		} `json:"errors"`
 	}
 	path := bpPath(bp) + "/entities/bulk"
-	_, err = c.do(ctx, request{method: http.MethodPost, path: path, query: opts.query(), body: body, auth: true}, &out)
+	resp, err := c.do(ctx, request{method: http.MethodPost, path: path, query: opts.query(), body: body, auth: true}, &out)
 	var apiErr *Error
 	if errors.As(err, &apiErr) && apiErr.Status == http.StatusRequestEntityTooLarge {
 		if len(idx) == 1 {
@@ -251,7 +251,7 @@ func (c *Client) bulkBatch(ctx context.Context, bp string, all []json.RawMessage
 	for _, e := range out.Errors {
 		if e.Index >= 0 && e.Index < len(idx) {
 			res = append(res, ItemResult{Index: idx[e.Index], Identifier: e.Identifier, Err: &Error{
-				Status: e.StatusCode, Code: e.Error, Message: e.Message, Method: http.MethodPost, Path: path,
+				Status: e.StatusCode, Code: e.Error, Message: e.Message, Method: http.MethodPost, Path: path, TraceID: resp.traceID,
 			}})
 		}
 	}

@@ -229,9 +229,14 @@ type request struct {
 	auth   bool
 }
 
+// response is what do tells of the final answer.
+type response struct {
+	status  int
+	traceID string
+}
+
 // do sends req with retries and decodes a 2xx body into out (if not nil).
-// It returns the final status.
-func (c *Client) do(ctx context.Context, req request, out any) (int, error) {
+func (c *Client) do(ctx context.Context, req request, out any) (response, error) {
 	start := c.cfg.Now()
 	pol := c.cfg.Retry
 	refreshed := false
@@ -245,24 +250,25 @@ func (c *Client) do(ctx context.Context, req request, out any) (int, error) {
 			continue
 		}
 		if err == nil && status < 300 {
+			res := response{status: status, traceID: hdr.Get("X-Trace-Id")}
 			if out != nil && len(body) > 0 {
 				if err := json.Unmarshal(body, out); err != nil {
-					return status, fmt.Errorf("port api: %s %s: unreadable response: %v", req.method, req.path, err)
+					return res, fmt.Errorf("port api: %s %s: unreadable response: %v", req.method, req.path, err)
 				}
 			}
-			return status, nil
+			return res, nil
 		}
 		var apiErr error
 		if err != nil {
 			if ctx.Err() != nil {
-				return 0, ctx.Err()
+				return response{}, ctx.Err()
 			}
 			apiErr = fmt.Errorf("port api: %s %s: %w", req.method, req.path, redactErr(err))
 		} else {
 			apiErr = parseError(req, status, hdr, body)
 		}
 		if (err == nil && !retryableStatus(status)) || (err != nil && !retryableNetErr(err)) {
-			return status, apiErr
+			return response{status: status}, apiErr
 		}
 		wait := backoff(pol, attempt)
 		if err == nil {
@@ -271,10 +277,10 @@ func (c *Client) do(ctx context.Context, req request, out any) (int, error) {
 			}
 		}
 		if attempt >= pol.MaxAttempts || c.cfg.Now().Sub(start)+wait > pol.MaxElapsed {
-			return status, fmt.Errorf("%w (gave up after %d attempts)", apiErr, attempt)
+			return response{status: status}, fmt.Errorf("%w (gave up after %d attempts)", apiErr, attempt)
 		}
 		if err := c.cfg.Sleep(ctx, wait); err != nil {
-			return status, err
+			return response{status: status}, err
 		}
 	}
 }
