@@ -60,7 +60,10 @@ func Run(_ context.Context, opts Options) error {
 	if err := blueprint.CheckIdentifier(opts.Blueprint); err != nil {
 		return cmdutil.Usagef("--blueprint: %v", err)
 	}
-	root := gitRoot(opts.IO.Dir)
+	root := config.GitRoot(opts.IO.Dir)
+	if root == "" {
+		root = opts.IO.Dir
+	}
 	out := opts.IO.Out
 	rel := func(p string) string {
 		if r, err := filepath.Rel(opts.IO.Dir, p); err == nil {
@@ -152,37 +155,9 @@ func writeNew(path, body string) (bool, error) {
 	return werr == nil, werr
 }
 
-func gitRoot(dir string) string {
-	for d := dir; ; {
-		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
-			return d
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return dir
-		}
-		d = parent
-	}
-}
-
 func hasEntityFile(cfg *config.Config) (bool, error) {
 	found := false
-	err := filepath.WalkDir(cfg.Root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || found {
-			return fs.SkipDir
-		}
-		rel, _ := cfg.Rel(p)
-		if d.IsDir() {
-			if d.Name() == ".git" || (p != cfg.Root && !cfg.CanMatchUnder(rel)) {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if cfg.Match(rel) != nil {
-			found = true
-		}
-		return nil
-	})
+	err := cfg.Walk(cfg.Root, func(string, string, string) { found = true })
 	return found, err
 }
 

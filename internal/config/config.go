@@ -178,8 +178,10 @@ func findConfig(dir, stop string) string {
 	}
 }
 
-// findGitRoot returns the nearest directory at or above dir that has a .git
+// GitRoot returns the nearest directory at or above dir that has a .git
 // entry (a directory, or a file in worktrees and submodules), or "".
+func GitRoot(dir string) string { return findGitRoot(dir) }
+
 func findGitRoot(dir string) string {
 	for {
 		if _, err := os.Lstat(filepath.Join(dir, ".git")); err == nil {
