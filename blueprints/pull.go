@@ -114,18 +114,9 @@ func Pull(ctx context.Context, opts Options) error {
 	if err != nil {
 		return cmdutil.Usage(err)
 	}
-	base, err := portapi.ResolveBaseURL(opts.APIURL, opts.IO.Env("PORT_BASE_URL"), opts.Region)
-	if err != nil {
-		return cmdutil.Usage(err)
-	}
-	pc := portapi.Config{
-		BaseURL: base, ClientID: opts.IO.Env("PORT_CLIENT_ID"), ClientSecret: opts.IO.Env("PORT_CLIENT_SECRET"),
-		UserAgent: "port-gitops/" + opts.Version, Retry: opts.retry,
-	}
-	if opts.Verbose {
-		pc.Logf = func(format string, args ...any) { fmt.Fprintf(opts.IO.Err, "port-gitops: "+format+"\n", args...) }
-	}
-	client, err := portapi.New(pc)
+	client, err := cmdutil.PortClient(opts.IO, cmdutil.PortOptions{
+		APIURL: opts.APIURL, Region: opts.Region, Verbose: opts.Verbose, Version: opts.Version, Retry: opts.retry,
+	})
 	if err != nil {
 		return err
 	}

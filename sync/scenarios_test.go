@@ -2,11 +2,13 @@ package sync
 
 import (
 	"errors"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/port-gitops/port-gitops/internal/cmdutil"
 	"github.com/port-gitops/port-gitops/internal/portapi/porttest"
@@ -243,5 +245,32 @@ func TestPruneRefusesToWipeTheCatalog(t *testing.T) {
 	}
 	if _, ok := f.srv.Entity("service", "a"); !ok {
 		t.Fatal("the catalog was wiped")
+	}
+}
+
+func TestConcurrencyBoundsRequestsInFlight(t *testing.T) {
+	f := newFixture(t)
+	files := map[string]string{}
+	systems := []string{}
+	for i := range 60 {
+		id := fmt.Sprintf("s%02d", i)
+		files["services/"+id+"/entity.json"] = svc(id, "standard")
+	}
+	for i := range 30 {
+		systems = append(systems, fmt.Sprintf(`{"identifier": "sys%02d", "blueprint": "system"}`, i))
+	}
+	files["catalog/systems.json"] = "[" + strings.Join(systems, ",") + "]"
+	f.write(files)
+	f.commit("many")
+	f.srv.SetLatency(20 * time.Millisecond)
+	r := f.sync(func(o *Options) { o.Concurrency = 2 })
+	if r.err != nil {
+		t.Fatalf("%v\n%s", r.err, r.out)
+	}
+	if len(f.srv.Entities("service")) != 60 || len(f.srv.Entities("system")) != 30 {
+		t.Fatalf("synced %d services, %d systems", len(f.srv.Entities("service")), len(f.srv.Entities("system")))
+	}
+	if got := f.srv.MaxConcurrent(); got > 2 {
+		t.Fatalf("%d requests in flight at once with --concurrency 2", got)
 	}
 }

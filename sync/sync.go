@@ -182,23 +182,10 @@ func checkOptions(o *Options) error {
 }
 
 func newClient(opts Options) (*portapi.Client, error) {
-	base, err := portapi.ResolveBaseURL(opts.APIURL, opts.IO.Env("PORT_BASE_URL"), opts.Region)
-	if err != nil {
-		return nil, cmdutil.Usage(err)
-	}
-	cfg := portapi.Config{
-		BaseURL:      base,
-		ClientID:     opts.IO.Env("PORT_CLIENT_ID"),
-		ClientSecret: opts.IO.Env("PORT_CLIENT_SECRET"),
-		UserAgent:    "port-gitops/" + opts.Version,
-		HTTPClient:   opts.HTTPClient,
-		Retry:        opts.retry,
-		Concurrency:  opts.Concurrency,
-	}
-	if opts.Verbose {
-		cfg.Logf = func(format string, args ...any) { fmt.Fprintf(opts.IO.Err, "port-gitops: "+format+"\n", args...) }
-	}
-	return portapi.New(cfg)
+	return cmdutil.PortClient(opts.IO, cmdutil.PortOptions{
+		APIURL: opts.APIURL, Region: opts.Region, Verbose: opts.Verbose, Version: opts.Version,
+		Retry: opts.retry, Concurrency: opts.Concurrency,
+	})
 }
 
 type syncer struct {

@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/port-gitops/port-gitops/internal/portapi"
 )
 
 // Exit codes, documented in the README. No other values are ever returned.
@@ -103,4 +105,40 @@ func UseColor(when string, o *IO) (bool, error) {
 		return o.IsTerminal, nil
 	}
 	return false, Usagef("unknown --color %q (valid: auto, always, never)", when)
+}
+
+// PortOptions are the command-line inputs every command that talks to Port
+// shares.
+type PortOptions struct {
+	APIURL  string // --api-url
+	Region  string // --region
+	Verbose bool   // --verbose: one line per request on Err
+	Version string // for the User-Agent
+	// Retry and Concurrency tune the client; zero values mean its defaults.
+	Retry       portapi.RetryPolicy
+	Concurrency int
+}
+
+// PortClient builds the Port API client: the base URL from --api-url, else
+// PORT_BASE_URL, else the region; the credentials only from PORT_CLIENT_ID
+// and PORT_CLIENT_SECRET (never a flag: flags end up in shell history and
+// process lists). A bad URL is a usage error; missing credentials are
+// portapi.ErrNoCredentials.
+func PortClient(o *IO, p PortOptions) (*portapi.Client, error) {
+	base, err := portapi.ResolveBaseURL(p.APIURL, o.Env("PORT_BASE_URL"), p.Region)
+	if err != nil {
+		return nil, Usage(err)
+	}
+	cfg := portapi.Config{
+		BaseURL:      base,
+		ClientID:     o.Env("PORT_CLIENT_ID"),
+		ClientSecret: o.Env("PORT_CLIENT_SECRET"),
+		UserAgent:    "port-gitops/" + p.Version,
+		Retry:        p.Retry,
+		Concurrency:  p.Concurrency,
+	}
+	if p.Verbose {
+		cfg.Logf = func(format string, args ...any) { fmt.Fprintf(o.Err, "port-gitops: "+format+"\n", args...) }
+	}
+	return portapi.New(cfg)
 }

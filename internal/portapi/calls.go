@@ -8,45 +8,93 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	gosync "sync"
 )
 
-func bpPath(bp string) string { return "/v1/blueprints/" + url.PathEscape(bp) }
+// segment escapes an identifier for a URL path. Port's identifiers may hold
+// "/", so each is one escaped segment; "", "." and ".." are refused because
+// they would name another route.
+func segment(kind, id string) (string, error) {
+	if id == "" || id == "." || id == ".." {
+		return "", fmt.Errorf("invalid %s identifier %q", kind, id)
+	}
+	return url.PathEscape(id), nil
+}
 
-// GetBlueprint returns a blueprint object as Port stores it.
+func blueprintPath(bp string) (string, error) {
+	s, err := segment("blueprint", bp)
+	if err != nil {
+		return "", err
+	}
+	return "/v1/blueprints/" + s, nil
+}
+
+func entityPath(bp, id string) (string, error) {
+	p, err := blueprintPath(bp)
+	if err != nil {
+		return "", err
+	}
+	s, err := segment("entity", id)
+	if err != nil {
+		return "", err
+	}
+	return p + "/entities/" + s, nil
+}
+
+// GetBlueprint returns one blueprint as Port stores it (the "blueprint"
+// object of Port's answer, server-managed fields such as createdAt
+// included). A missing blueprint is an *Error for which IsNotFound is true.
 func (c *Client) GetBlueprint(ctx context.Context, id string) (json.RawMessage, error) {
+	p, err := blueprintPath(id)
+	if err != nil {
+		return nil, fmt.Errorf("get blueprint: %w", err)
+	}
 	var out struct {
 		Blueprint json.RawMessage `json:"blueprint"`
 	}
-	if _, err := c.do(ctx, request{method: http.MethodGet, path: bpPath(id), auth: true}, &out); err != nil {
+	if _, err := c.doJSON(ctx, apiCall(http.MethodGet, p, nil, nil), &out); err != nil {
 		return nil, err
+	}
+	if len(out.Blueprint) == 0 {
+		return nil, fmt.Errorf("port api: GET %s: the answer has no blueprint", p)
 	}
 	return out.Blueprint, nil
 }
 
-// ListBlueprints returns every blueprint of the organisation.
+// ListBlueprints returns every blueprint of the organisation, in Port's
+// order.
 func (c *Client) ListBlueprints(ctx context.Context) ([]json.RawMessage, error) {
 	var out struct {
 		Blueprints []json.RawMessage `json:"blueprints"`
 	}
-	if _, err := c.do(ctx, request{method: http.MethodGet, path: "/v1/blueprints", auth: true}, &out); err != nil {
+	if _, err := c.doJSON(ctx, apiCall(http.MethodGet, "/v1/blueprints", nil, nil), &out); err != nil {
 		return nil, err
 	}
 	return out.Blueprints, nil
 }
 
-// CreateBlueprint creates a blueprint.
+// CreateBlueprint creates a blueprint from its JSON object. One that exists
+// already is an *Error for which IsConflict is true (so can be a retry whose
+// first attempt created it but whose answer was lost).
 func (c *Client) CreateBlueprint(ctx context.Context, bp json.RawMessage) error {
-	_, err := c.do(ctx, request{method: http.MethodPost, path: "/v1/blueprints", body: bp, auth: true}, nil)
+	if !json.Valid(bp) {
+		return errors.New("create blueprint: the blueprint is not valid JSON")
+	}
+	_, err := c.doJSON(ctx, apiCall(http.MethodPost, "/v1/blueprints", nil, bp), nil)
 	return err
 }
 
-// UpsertOptions are the query flags of entity writes. Each is sent
-// explicitly, true or false: nothing is left to Port's defaults.
+// UpsertOptions are the query flags of entity writes. Every one is sent,
+// true or false, so nothing depends on Port's defaults.
 type UpsertOptions struct {
-	Upsert                       bool
-	Merge                        bool
-	ValidationOnly               bool
+	// Upsert replaces an entity that exists; without it, writing one that
+	// exists fails with 409 identifier_taken.
+	Upsert bool
+	// Merge, with Upsert, changes only the properties and relations sent.
+	Merge bool
+	// ValidationOnly validates and writes nothing.
+	ValidationOnly bool
+	// CreateMissingRelatedEntities creates bare target entities for
+	// relations that point at identifiers that do not exist yet.
 	CreateMissingRelatedEntities bool
 }
 
@@ -59,46 +107,86 @@ func (o UpsertOptions) query() url.Values {
 	}
 }
 
-// Upsert writes one entity and reports whether Port created it.
-func (c *Client) Upsert(ctx context.Context, bp string, entity json.RawMessage, opts UpsertOptions) (bool, error) {
-	res, err := c.do(ctx, request{method: http.MethodPost, path: bpPath(bp) + "/entities", query: opts.query(), body: entity, auth: true}, nil)
-	return res.status == http.StatusCreated, err
+// Upsert writes one entity of a blueprint (POST .../entities) and reports
+// whether Port created it, which it says by answering 201 rather than 200.
+// Without opts.Upsert, a retry whose first attempt's answer was lost can
+// meet 409 identifier_taken for the entity that attempt created.
+func (c *Client) Upsert(ctx context.Context, blueprint string, entity json.RawMessage, opts UpsertOptions) (created bool, err error) {
+	p, err := blueprintPath(blueprint)
+	if err != nil {
+		return false, fmt.Errorf("upsert entity: %w", err)
+	}
+	if !json.Valid(entity) {
+		return false, fmt.Errorf("upsert entity of %s: the entity is not valid JSON", blueprint)
+	}
+	status, err := c.doJSON(ctx, apiCall(http.MethodPost, p+"/entities", opts.query(), entity), nil)
+	return err == nil && status == http.StatusCreated, err
 }
 
-// GetEntity returns one entity.
-func (c *Client) GetEntity(ctx context.Context, bp, id string) (json.RawMessage, error) {
+// GetEntity returns one entity (the "entity" object of Port's answer). A
+// missing entity is an *Error for which IsNotFound is true.
+func (c *Client) GetEntity(ctx context.Context, blueprint, id string) (json.RawMessage, error) {
+	p, err := entityPath(blueprint, id)
+	if err != nil {
+		return nil, fmt.Errorf("get entity: %w", err)
+	}
 	var out struct {
 		Entity json.RawMessage `json:"entity"`
 	}
-	if _, err := c.do(ctx, request{method: http.MethodGet, path: bpPath(bp) + "/entities/" + url.PathEscape(id), auth: true}, &out); err != nil {
+	if _, err := c.doJSON(ctx, apiCall(http.MethodGet, p, nil, nil), &out); err != nil {
 		return nil, err
+	}
+	if len(out.Entity) == 0 {
+		return nil, fmt.Errorf("port api: GET %s: the answer has no entity", p)
 	}
 	return out.Entity, nil
 }
 
-// DeleteEntity deletes one entity; one that is already gone counts as deleted.
-func (c *Client) DeleteEntity(ctx context.Context, bp, id string, deleteDependents bool) error {
+// DeleteEntity deletes one entity. With deleteDependents, Port also deletes
+// the entities whose relations point at it; without, it refuses (403
+// has_dependents) while any do. An entity that does not exist (404) counts
+// as deleted: the result is nil.
+func (c *Client) DeleteEntity(ctx context.Context, blueprint, id string, deleteDependents bool) error {
+	p, err := entityPath(blueprint, id)
+	if err != nil {
+		return fmt.Errorf("delete entity: %w", err)
+	}
 	q := url.Values{"delete_dependents": {strconv.FormatBool(deleteDependents)}}
-	_, err := c.do(ctx, request{method: http.MethodDelete, path: bpPath(bp) + "/entities/" + url.PathEscape(id), query: q, auth: true}, nil)
+	_, err = c.doJSON(ctx, apiCall(http.MethodDelete, p, q, nil), nil)
 	if IsNotFound(err) {
 		return nil
 	}
 	return err
 }
 
-// BulkDelete deletes entities of one blueprint, at most MaxBulkDelete per
-// request, and returns those Port reports deleted. Port fails a whole
-// request when one entity has dependents and deleteDependents is false.
-func (c *Client) BulkDelete(ctx context.Context, bp string, ids []string, deleteDependents bool) ([]string, error) {
-	var deleted []string
+// BulkDelete deletes entities of one blueprint through
+// POST .../bulk/entities/delete, MaxBulkDelete identifiers per request, one
+// request after the other, and returns the identifiers Port reports deleted
+// (identifiers that did not exist are usually not among them).
+//
+// Port fails a whole request, deleting none of its entities, when one has
+// dependents and deleteDependents is false. On an error, deleted holds what
+// the requests before the failing one deleted; later chunks are not sent.
+// A request retried after its answer was lost may not list what the first
+// attempt deleted.
+func (c *Client) BulkDelete(ctx context.Context, blueprint string, ids []string, deleteDependents bool) (deleted []string, err error) {
+	p, err := blueprintPath(blueprint)
+	if err != nil {
+		return nil, fmt.Errorf("bulk delete: %w", err)
+	}
 	q := url.Values{"delete_dependents": {strconv.FormatBool(deleteDependents)}}
 	for start := 0; start < len(ids); start += MaxBulkDelete {
 		chunk := ids[start:min(start+MaxBulkDelete, len(ids))]
-		body, _ := json.Marshal(map[string]any{"entities": chunk})
+		body, err := json.Marshal(struct {
+			Entities []string `json:"entities"`
+		}{chunk})
+		if err != nil {
+			return deleted, fmt.Errorf("bulk delete from %s: %w", blueprint, err)
+		}
 		var out struct {
 			DeletedEntities []string `json:"deletedEntities"`
 		}
-		if _, err := c.do(ctx, request{method: http.MethodPost, path: bpPath(bp) + "/bulk/entities/delete", query: q, body: body, auth: true}, &out); err != nil {
+		if _, err := c.doJSON(ctx, apiCall(http.MethodPost, p+"/bulk/entities/delete", q, body), &out); err != nil {
 			return deleted, err
 		}
 		deleted = append(deleted, out.DeletedEntities...)
@@ -106,24 +194,34 @@ func (c *Client) BulkDelete(ctx context.Context, bp string, ids []string, delete
 	return deleted, nil
 }
 
-// SearchEntities calls fn for every entity of a blueprint that query
-// matches (nil: all), following Port's cursor.
-func (c *Client) SearchEntities(ctx context.Context, bp string, query json.RawMessage, fn func(json.RawMessage) error) error {
+// SearchEntities calls fn with every entity of a blueprint that query
+// matches (a Port search query such as {"combinator": "and", "rules": [...]};
+// nil matches all), page after page (POST .../entities/search, 1000 per
+// page, following Port's next cursor). An error from fn stops the search
+// and is returned as is.
+func (c *Client) SearchEntities(ctx context.Context, blueprint string, query json.RawMessage, fn func(json.RawMessage) error) error {
+	p, err := blueprintPath(blueprint)
+	if err != nil {
+		return fmt.Errorf("search entities: %w", err)
+	}
+	if query != nil && !json.Valid(query) {
+		return fmt.Errorf("search entities of %s: the query is not valid JSON", blueprint)
+	}
 	from := ""
 	for {
-		req := map[string]any{"limit": 1000}
-		if query != nil {
-			req["query"] = query
+		body, err := json.Marshal(struct {
+			Query json.RawMessage `json:"query,omitempty"`
+			Limit int             `json:"limit"`
+			From  string          `json:"from,omitempty"`
+		}{query, searchPageSize, from})
+		if err != nil {
+			return fmt.Errorf("search entities of %s: %w", blueprint, err)
 		}
-		if from != "" {
-			req["from"] = from
-		}
-		body, _ := json.Marshal(req)
 		var out struct {
 			Entities []json.RawMessage `json:"entities"`
 			Next     string            `json:"next"`
 		}
-		if _, err := c.do(ctx, request{method: http.MethodPost, path: bpPath(bp) + "/entities/search", body: body, auth: true}, &out); err != nil {
+		if _, err := c.doJSON(ctx, apiCall(http.MethodPost, p+"/entities/search", nil, body), &out); err != nil {
 			return err
 		}
 		for _, e := range out.Entities {
@@ -131,129 +229,12 @@ func (c *Client) SearchEntities(ctx context.Context, bp string, query json.RawMe
 				return err
 			}
 		}
-		if out.Next == "" {
+		switch {
+		case out.Next == "":
 			return nil
+		case out.Next == from:
+			return fmt.Errorf("port api: POST %s/entities/search: the cursor did not advance", p)
 		}
 		from = out.Next
 	}
-}
-
-// ItemResult is what Port said of one entity of a bulk upsert. Index is the
-// entity's position in the caller's slice.
-type ItemResult struct {
-	Index      int
-	Identifier string
-	Created    bool
-	Err        *Error // nil when the entity was written (or validated)
-}
-
-// BulkUpsert writes entities of one blueprint through the bulk endpoint, in
-// batches of at most MaxBulkEntities and MaxBodyBytes, Config.Concurrency
-// batches in flight. It returns one result per entity Port answered for,
-// whatever happened to other batches; the error is the first batch that
-// failed as a whole (after retries), whose entities then have no result.
-// A 413 splits the batch in halves; a single entity over the limit is an
-// item error.
-func (c *Client) BulkUpsert(ctx context.Context, bp string, entities []json.RawMessage, opts UpsertOptions) ([]ItemResult, error) {
-	batches := splitBatches(entities)
-	var (
-		mu       gosync.Mutex
-		results  []ItemResult
-		firstErr error
-		wg       gosync.WaitGroup
-	)
-	sem := make(chan struct{}, c.cfg.Concurrency)
-	for _, b := range batches {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			res, err := c.bulkBatch(ctx, bp, entities, b, opts)
-			mu.Lock()
-			defer mu.Unlock()
-			results = append(results, res...)
-			if err != nil && firstErr == nil {
-				firstErr = err
-			}
-		}()
-	}
-	wg.Wait()
-	return results, firstErr
-}
-
-// splitBatches groups entity indexes into batches within Port's limits.
-func splitBatches(entities []json.RawMessage) [][]int {
-	var batches [][]int
-	var cur []int
-	size := 0
-	const overhead = len(`{"entities":[]}`)
-	for i, e := range entities {
-		n := len(e) + 1
-		if len(cur) > 0 && (len(cur) == MaxBulkEntities || size+n+overhead > MaxBodyBytes) {
-			batches = append(batches, cur)
-			cur, size = nil, 0
-		}
-		cur = append(cur, i)
-		size += n
-	}
-	if len(cur) > 0 {
-		batches = append(batches, cur)
-	}
-	return batches
-}
-
-func (c *Client) bulkBatch(ctx context.Context, bp string, all []json.RawMessage, idx []int, opts UpsertOptions) ([]ItemResult, error) {
-	items := make([]json.RawMessage, len(idx))
-	for i, j := range idx {
-		items[i] = all[j]
-	}
-	body, err := json.Marshal(map[string]any{"entities": items})
-	if err != nil {
-		return nil, err
-	}
-	var out struct {
-		Entities []struct {
-			Identifier string `json:"identifier"`
-			Index      int    `json:"index"`
-			Created    bool   `json:"created"`
-		} `json:"entities"`
-		Errors []struct {
-			Identifier string `json:"identifier"`
-			Index      int    `json:"index"`
-			StatusCode int    `json:"statusCode"`
-			Error      string `json:"error"`
-			Message    string `json:"message"`
-		} `json:"errors"`
-	}
-	path := bpPath(bp) + "/entities/bulk"
-	resp, err := c.do(ctx, request{method: http.MethodPost, path: path, query: opts.query(), body: body, auth: true}, &out)
-	var apiErr *Error
-	if errors.As(err, &apiErr) && apiErr.Status == http.StatusRequestEntityTooLarge {
-		if len(idx) == 1 {
-			apiErr.Message = fmt.Sprintf("the entity is larger than Port accepts (%d bytes; the limit is 1 MiB)", len(all[idx[0]]))
-			return []ItemResult{{Index: idx[0], Err: apiErr}}, nil
-		}
-		half := len(idx) / 2
-		a, errA := c.bulkBatch(ctx, bp, all, idx[:half], opts)
-		b, errB := c.bulkBatch(ctx, bp, all, idx[half:], opts)
-		return append(a, b...), errors.Join(errA, errB)
-	}
-	if err != nil {
-		return nil, err
-	}
-	var res []ItemResult
-	for _, e := range out.Entities {
-		if e.Index >= 0 && e.Index < len(idx) {
-			res = append(res, ItemResult{Index: idx[e.Index], Identifier: e.Identifier, Created: e.Created})
-		}
-	}
-	for _, e := range out.Errors {
-		if e.Index >= 0 && e.Index < len(idx) {
-			res = append(res, ItemResult{Index: idx[e.Index], Identifier: e.Identifier, Err: &Error{
-				Status: e.StatusCode, Code: e.Error, Message: e.Message, Method: http.MethodPost, Path: path, TraceID: resp.traceID,
-			}})
-		}
-	}
-	return res, nil
 }

@@ -1,454 +1,533 @@
-package portapi_test
+package portapi
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/port-gitops/port-gitops/internal/portapi"
 	"github.com/port-gitops/port-gitops/internal/portapi/porttest"
 )
 
-const svcBP = `{"identifier": "svc", "title": "Service", "schema": {"properties": {"tier": {"type": "string", "enum": ["a", "b"]}}},
- "relations": {"dep": {"target": "svc", "required": false, "many": true}}}`
-
-// fakeSleep records the waits instead of sleeping.
-type fakeSleep struct {
-	mu    sync.Mutex
-	waits []time.Duration
-}
-
-func (f *fakeSleep) sleep(ctx context.Context, d time.Duration) error {
-	f.mu.Lock()
-	f.waits = append(f.waits, d)
-	f.mu.Unlock()
-	return ctx.Err()
-}
-
-func newClient(t *testing.T, srv *porttest.Server, mod func(*portapi.Config)) (*portapi.Client, *fakeSleep) {
-	t.Helper()
-	fs := &fakeSleep{}
-	cfg := portapi.Config{BaseURL: srv.URL, ClientID: srv.ClientID, ClientSecret: srv.ClientSecret, UserAgent: "port-gitops/test", Sleep: fs.sleep}
-	if mod != nil {
-		mod(&cfg)
-	}
-	c, err := portapi.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, fs
-}
-
-func server(t *testing.T, opts ...porttest.Option) *porttest.Server {
-	srv := porttest.NewT(t, opts...)
-	if err := srv.AddBlueprint(json.RawMessage(svcBP)); err != nil {
-		t.Fatal(err)
-	}
-	return srv
-}
-
-func ent(id, tier string) json.RawMessage {
-	return json.RawMessage(fmt.Sprintf(`{"identifier": %q, "properties": {"tier": %q}}`, id, tier))
-}
-
-func count(srv *porttest.Server, method, suffix string) int {
-	n := 0
-	for _, r := range srv.Requests() {
-		if r.Method == method && strings.HasSuffix(r.Path, suffix) {
-			n++
-		}
-	}
-	return n
-}
-
 func TestResolveBaseURL(t *testing.T) {
-	cases := []struct{ flag, env, region, want, err string }{
-		{"", "", "", "https://api.getport.io", ""},
-		{"", "", "us", "https://api.us.getport.io", ""},
-		{"", "", "mars", "", "unknown region"},
-		{"", "https://api.port.io/v1/", "", "https://api.port.io", ""},
-		{"https://flag.example/", "https://env.example", "", "https://flag.example", ""},
+	cases := []struct {
+		flag, env, region string
+		want              string
+		err               string
+	}{
+		{"", "", "", EUBaseURL, ""},
+		{"", "", "eu", EUBaseURL, ""},
+		{"", "", "US", USBaseURL, ""},
+		{"", "", "ap", "", "valid: eu, us"},
+		{"https://flag.example.com", "https://env.example.com", "us", "https://flag.example.com", ""},
+		{"", "https://env.example.com/", "us", "https://env.example.com", ""},
+		{"", "https://api.getport.io/v1", "", "https://api.getport.io", ""},
+		{"", "https://api.getport.io/v1/", "", "https://api.getport.io", ""},
+		{"", "https://API.example.com:8443/port/v1", "", "https://api.example.com:8443/port", ""},
 		{"http://127.0.0.1:8080/v1", "", "", "http://127.0.0.1:8080", ""},
+		{"http://127.3.2.1", "", "", "http://127.3.2.1", ""},
 		{"http://localhost:9", "", "", "http://localhost:9", ""},
-		{"http://[::1]:9", "", "", "http://[::1]:9", ""},
-		{"http://api.example.com", "", "", "", "clear text"},
-		{"ftp://x", "", "", "", "not an http(s) URL"},
-		{"not a url", "", "", "", "not an http(s) URL"},
+		{"http://[::1]:9/", "", "", "http://[::1]:9", ""},
+		{"http://api.getport.io", "", "", "", "clear text"},
+		{"http://10.0.0.1", "", "", "", "clear text"},
+		{"ftp://api.getport.io", "", "", "", "must start with https://"},
+		{"api.getport.io", "", "", "", "must start with https://"},
+		{"https://", "", "", "", "has no host"},
+		{"https://exa mple.com", "", "", "", "not a valid URL"},
+		{"https://api.getport.io/?x=1", "", "", "", "query"},
+		{"", "https://id:hunter2@api.getport.io", "", "", "user information"},
 	}
-	for _, c := range cases {
-		got, err := portapi.ResolveBaseURL(c.flag, c.env, c.region)
-		if c.err != "" {
-			if err == nil || !strings.Contains(err.Error(), c.err) {
-				t.Errorf("%+v: err %v, want %q", c, err, c.err)
-			}
-			continue
+	for _, tc := range cases {
+		got, err := ResolveBaseURL(tc.flag, tc.env, tc.region)
+		switch {
+		case tc.err == "" && (err != nil || got != tc.want):
+			t.Errorf("ResolveBaseURL(%q, %q, %q) = %q, %v; want %q", tc.flag, tc.env, tc.region, got, err, tc.want)
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("ResolveBaseURL(%q, %q, %q) = %q, %v; want an error with %q", tc.flag, tc.env, tc.region, got, err, tc.err)
+		case err != nil && strings.Contains(err.Error(), "hunter2"):
+			t.Errorf("the error repeats a password: %v", err)
 		}
-		if err != nil || got != c.want {
-			t.Errorf("%+v: got %q, %v", c, got, err)
-		}
+	}
+	if _, err := ResolveBaseURL("", "https://env.example.com", "mars"); err != nil {
+		t.Errorf("a URL makes the region irrelevant: %v", err)
 	}
 }
 
-func TestNoCredentials(t *testing.T) {
-	if _, err := portapi.New(portapi.Config{ClientID: "x"}); !errors.Is(err, portapi.ErrNoCredentials) {
-		t.Fatalf("got %v", err)
+func TestNewNeedsCredentials(t *testing.T) {
+	for _, tc := range []struct{ id, secret, names string }{
+		{"", "", "PORT_CLIENT_ID and PORT_CLIENT_SECRET"},
+		{"id", "", "PORT_CLIENT_SECRET is empty"},
+		{"  ", "s", "PORT_CLIENT_ID is empty"},
+	} {
+		_, err := New(Config{ClientID: tc.id, ClientSecret: tc.secret})
+		if !errors.Is(err, ErrNoCredentials) || !strings.Contains(err.Error(), tc.names) {
+			t.Errorf("New(%q, %q): %v", tc.id, tc.secret, err)
+		}
+	}
+	if _, err := New(Config{BaseURL: "http://api.example.com", ClientID: "i", ClientSecret: "s"}); err == nil || !strings.Contains(err.Error(), "clear text") {
+		t.Errorf("New with an http base URL: %v", err)
+	}
+	c, err := New(Config{ClientID: "i", ClientSecret: "s"})
+	if err != nil || c.BaseURL() != EUBaseURL {
+		t.Fatalf("default base URL: %v %v", c, err)
 	}
 }
 
-func TestTokenCachedAndRefreshedOn401(t *testing.T) {
-	srv := server(t)
+func TestTokenIsFetchedOnceAndShared(t *testing.T) {
+	srv := newServer(t)
 	c, _ := newClient(t, srv, nil)
-	ctx := context.Background()
-	for range 3 {
-		if _, err := c.GetBlueprint(ctx, "svc"); err != nil {
+	// Hold the token answer so that every caller is waiting for it.
+	srv.Inject(porttest.Fault{PathSuffix: "/auth/access_token", Latency: 50 * time.Millisecond})
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := c.GetBlueprint(context.Background(), "svc")
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
 			t.Fatal(err)
 		}
 	}
+	if _, err := c.ListBlueprints(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	if n := count(srv, "POST", "/auth/access_token"); n != 1 {
-		t.Fatalf("token fetched %d times, want 1", n)
+		t.Fatalf("%d token requests, want 1 shared by all callers", n)
 	}
-	srv.ExpireTokens()
-	if _, err := c.GetBlueprint(ctx, "svc"); err != nil {
-		t.Fatalf("after expiry: %v", err)
-	}
-	if n := count(srv, "POST", "/auth/access_token"); n != 2 {
-		t.Fatalf("token fetched %d times after expiry, want 2", n)
+	for _, r := range srv.Requests() {
+		if r.Path == "/v1/auth/access_token" {
+			var body map[string]string
+			if err := json.Unmarshal(r.Body, &body); err != nil || body["clientId"] != srv.ClientID || body["clientSecret"] != srv.ClientSecret || len(body) != 2 {
+				t.Fatalf("token request body %s", r.Body)
+			}
+			if r.AuthHeader {
+				t.Fatal("the token request carried an Authorization header")
+			}
+			continue
+		}
+		if !r.Authorized || r.UserAgent != "port-gitops/test" {
+			t.Fatalf("request %s %s: authorized=%v user agent %q", r.Method, r.Path, r.Authorized, r.UserAgent)
+		}
 	}
 }
 
-func TestWrongSecret(t *testing.T) {
-	srv := server(t)
-	c, _ := newClient(t, srv, func(cfg *portapi.Config) { cfg.ClientSecret = "canary-wrong-secret" })
-	_, err := c.GetBlueprint(context.Background(), "svc")
-	if err == nil || !strings.Contains(err.Error(), "rejected the credentials") || strings.Contains(err.Error(), "canary-wrong-secret") {
-		t.Fatalf("got %v", err)
+func TestTokenRefreshedWhenExpired(t *testing.T) {
+	srv := newServer(t, porttest.WithTokenTTL(time.Hour))
+	c, clk := newClient(t, srv, nil)
+	ctx := context.Background()
+	if _, err := c.ListBlueprints(ctx); err != nil {
+		t.Fatal(err)
+	}
+	clk.advance(50 * time.Minute)
+	if _, err := c.ListBlueprints(ctx); err != nil {
+		t.Fatal(err)
 	}
 	if n := count(srv, "POST", "/auth/access_token"); n != 1 {
-		t.Fatalf("rejected credentials were retried: %d token requests", n)
+		t.Fatalf("%d token requests before expiry, want 1", n)
+	}
+	clk.advance(10 * time.Minute) // within the last minutes: refresh early
+	if _, err := c.ListBlueprints(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(srv, "POST", "/auth/access_token"); n != 2 {
+		t.Fatalf("%d token requests after expiry, want 2", n)
+	}
+}
+
+func TestTokenRefetchedOnceOn401(t *testing.T) {
+	srv := newServer(t)
+	c, clk := newClient(t, srv, nil)
+	ctx := context.Background()
+	if _, err := c.ListBlueprints(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv.ResetRequests()
+	srv.Inject(porttest.Fault{Method: "GET", PathSuffix: "/blueprints/svc", ExpireToken: true})
+	if _, err := c.GetBlueprint(ctx, "svc"); err != nil {
+		t.Fatalf("after the token expired: %v", err)
+	}
+	var seq []string
+	for _, r := range srv.Requests() {
+		seq = append(seq, fmt.Sprintf("%s %s %v", r.Method, r.Path, r.Authorized))
+	}
+	want := []string{"GET /v1/blueprints/svc false", "POST /v1/auth/access_token false", "GET /v1/blueprints/svc true"}
+	if !reflect.DeepEqual(seq, want) {
+		t.Fatalf("requests %v, want %v", seq, want)
+	}
+	if w := clk.recorded(); len(w) != 0 {
+		t.Fatalf("a 401 refresh should not wait: %v", w)
+	}
+
+	// A token refused twice in a row is an error, not a loop.
+	srv.ResetRequests()
+	srv.Inject(porttest.Fault{Method: "GET", PathSuffix: "/blueprints/svc", Status: 401, Times: 10})
+	_, err := c.GetBlueprint(ctx, "svc")
+	if StatusOf(err) != 401 || IsCredentialsRejected(err) {
+		t.Fatalf("got %v", err)
+	}
+	if n := count(srv, "GET", "/blueprints/svc"); n != 2 {
+		t.Fatalf("%d attempts, want 2 (one retry with a new token)", n)
+	}
+}
+
+func TestCredentialsRejected(t *testing.T) {
+	srv := newServer(t)
+	c, _ := newClient(t, srv, func(cfg *Config) { cfg.ClientSecret = "wrong" })
+	_, err := c.GetBlueprint(context.Background(), "svc")
+	var ce *CredentialsError
+	if !errors.As(err, &ce) || ce.Err.Status != 401 || ce.Err.TraceID == "" || !IsCredentialsRejected(err) {
+		t.Fatalf("got %#v", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "Port rejected the credentials") || !strings.Contains(msg, "PORT_CLIENT_ID") {
+		t.Fatalf("message: %s", msg)
+	}
+	if n := len(srv.Requests()); n != 1 {
+		t.Fatalf("%d requests, want only the token request (no retry, no API call)", n)
 	}
 }
 
 func TestRetries(t *testing.T) {
-	now := time.Now()
 	cases := []struct {
-		name     string
-		fault    porttest.Fault
-		wantWait time.Duration // the first wait, when it is fixed
+		name  string
+		fault porttest.Fault
+		wait  time.Duration
 	}{
-		{"429 retry-after", porttest.Fault{Status: 429, RetryAfter: "2", Times: 2}, 2 * time.Second},
-		{"429 reset in seconds", porttest.Fault{Status: 429, RateLimitReset: "3"}, 3 * time.Second},
-		{"429 reset as epoch", porttest.Fault{Status: 429, RateLimitReset: strconv.FormatInt(now.Add(5*time.Second).Unix(), 10)}, -1},
-		{"500", porttest.Fault{Status: 500}, 0},
-		{"502", porttest.Fault{Status: 502, Times: 2}, 0},
-		{"503", porttest.Fault{Status: 503}, 0},
-		{"dropped connection", porttest.Fault{Drop: true}, 0},
+		{"429 Retry-After seconds", porttest.Fault{Status: 429, RetryAfter: "3"}, 3 * time.Second},
+		{"429 Retry-After date", porttest.Fault{Status: 429, RetryAfter: epoch.Add(9 * time.Second).UTC().Format(http.TimeFormat)}, 9 * time.Second},
+		{"429 Retry-After capped", porttest.Fault{Status: 429, RetryAfter: "3600"}, 30 * time.Second},
+		{"429 x-ratelimit-reset seconds", porttest.Fault{Status: 429, RateLimitReset: "7"}, 7 * time.Second},
+		{"429 x-ratelimit-reset epoch", porttest.Fault{Status: 429, RateLimitReset: strconv.FormatInt(epoch.Unix()+12, 10)}, 12 * time.Second},
+		{"429 x-ratelimit-reset epoch past", porttest.Fault{Status: 429, RateLimitReset: strconv.FormatInt(epoch.Unix()-60, 10)}, 0},
+		{"429 Retry-After beats x-ratelimit-reset", porttest.Fault{Status: 429, RetryAfter: "2", RateLimitReset: "20"}, 2 * time.Second},
+		{"500", porttest.Fault{Status: 500}, time.Second},
+		{"502", porttest.Fault{Status: 502}, time.Second},
+		{"503", porttest.Fault{Status: 503}, time.Second},
+		{"503 Retry-After", porttest.Fault{Status: 503, RetryAfter: "4"}, 4 * time.Second},
+		{"504", porttest.Fault{Status: 504}, time.Second},
+		{"500 ignores x-ratelimit-reset", porttest.Fault{Status: 500, RateLimitReset: "20"}, time.Second},
+		{"dropped connection", porttest.Fault{Drop: true}, time.Second},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			srv := server(t)
-			cl, fs := newClient(t, srv, nil)
-			if _, err := cl.GetBlueprint(context.Background(), "svc"); err != nil { // token first
-				t.Fatal(err)
-			}
-			f := c.fault
-			f.Method, f.PathSuffix = "POST", "/entities/bulk"
-			srv.Inject(f)
-			res, err := cl.BulkUpsert(context.Background(), "svc", []json.RawMessage{ent("a", "a")}, portapi.UpsertOptions{Upsert: true})
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newServer(t)
+			c, clk := newClient(t, srv, nil)
+			tc.fault.Method, tc.fault.PathSuffix = "POST", "/entities/bulk"
+			srv.Inject(tc.fault)
+			res, err := c.BulkUpsert(context.Background(), "svc", []json.RawMessage{ent("a", "a")}, UpsertOptions{Upsert: true})
 			if err != nil || len(res) != 1 || res[0].Err != nil {
-				t.Fatalf("err=%v res=%+v", err, res)
+				t.Fatalf("got %v, %v", res, err)
 			}
-			if len(fs.waits) == 0 {
-				t.Fatal("no backoff between attempts")
+			if n := count(srv, "POST", "/entities/bulk"); n != 2 {
+				t.Fatalf("%d attempts, want 2", n)
 			}
-			switch {
-			case c.wantWait > 0 && fs.waits[0] != c.wantWait:
-				t.Fatalf("first wait %v, want %v", fs.waits[0], c.wantWait)
-			case c.wantWait < 0 && (fs.waits[0] < 3*time.Second || fs.waits[0] > 6*time.Second):
-				t.Fatalf("epoch reset: wait %v, want about 5s", fs.waits[0])
+			if w := clk.recorded(); !reflect.DeepEqual(w, []time.Duration{tc.wait}) {
+				t.Fatalf("waits %v, want [%v]", w, tc.wait)
 			}
 			if _, ok := srv.Entity("svc", "a"); !ok {
-				t.Fatal("entity not written after the retry")
+				t.Fatal("not written after the retry")
 			}
 		})
 	}
 }
 
-func TestRetriesAreBounded(t *testing.T) {
-	srv := server(t)
-	cl, _ := newClient(t, srv, func(c *portapi.Config) { c.Retry.MaxAttempts = 3 })
-	srv.Inject(porttest.Fault{Method: "GET", PathSuffix: "/blueprints/svc", Status: 503, Times: 100})
-	_, err := cl.GetBlueprint(context.Background(), "svc")
-	var pe *portapi.Error
-	if !errors.As(err, &pe) || pe.Status != 503 || !strings.Contains(err.Error(), "gave up after 3 attempts") {
+func TestBackoffIsExponentialWithFullJitter(t *testing.T) {
+	srv := newServer(t)
+	c, clk := newClient(t, srv, func(cfg *Config) {
+		cfg.Retry = RetryPolicy{MaxAttempts: 7, BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second, MaxElapsed: time.Hour}
+	})
+	var ceilings []time.Duration
+	c.jitter = func(n int64) int64 {
+		ceilings = append(ceilings, time.Duration(n-1))
+		return n / 3
+	}
+	srv.Inject(porttest.Fault{Method: "GET", Status: 503, Times: 100})
+	_, err := c.ListBlueprints(context.Background())
+	if StatusOf(err) != 503 || !strings.Contains(err.Error(), "gave up after 7 attempts") {
 		t.Fatalf("got %v", err)
 	}
-	if n := count(srv, "GET", "/blueprints/svc"); n != 3 {
+	want := []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond, 800 * time.Millisecond, time.Second, time.Second}
+	if !reflect.DeepEqual(ceilings, want) {
+		t.Fatalf("backoff ceilings %v, want %v", ceilings, want)
+	}
+	for i, w := range clk.recorded() {
+		if w != (want[i]+1)/3 {
+			t.Fatalf("wait %d is %v: the jittered value should be used", i, w)
+		}
+	}
+	if n := count(srv, "GET", "/v1/blueprints"); n != 7 {
+		t.Fatalf("%d attempts, want 7", n)
+	}
+}
+
+func TestJitterStaysWithinTheCeiling(t *testing.T) {
+	c, err := New(Config{ClientID: "i", ClientSecret: "s", Retry: RetryPolicy{BaseDelay: 10 * time.Millisecond, MaxDelay: 50 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for attempt := 1; attempt <= 8; attempt++ {
+		ceiling := min(10*time.Millisecond<<(attempt-1), 50*time.Millisecond)
+		for range 200 {
+			if d := c.backoff(attempt); d < 0 || d > ceiling {
+				t.Fatalf("attempt %d: wait %v outside [0, %v]", attempt, d, ceiling)
+			}
+		}
+	}
+	if d := c.backoff(500); d < 0 || d > 50*time.Millisecond {
+		t.Fatalf("a huge attempt number: %v", d)
+	}
+}
+
+func TestRetriesBoundedByElapsedTime(t *testing.T) {
+	srv := newServer(t)
+	c, clk := newClient(t, srv, func(cfg *Config) {
+		cfg.Retry = RetryPolicy{MaxAttempts: 100, MaxElapsed: 10 * time.Second, MaxDelay: time.Minute}
+	})
+	srv.Inject(porttest.Fault{Method: "GET", Status: 429, RetryAfter: "4", Times: 100})
+	_, err := c.ListBlueprints(context.Background())
+	if StatusOf(err) != 429 || !strings.Contains(err.Error(), "retry budget of 10s") {
+		t.Fatalf("got %v", err)
+	}
+	// Attempts at 0 s, 4 s and 8 s; a wait to 12 s would pass the budget.
+	if n := count(srv, "GET", "/v1/blueprints"); n != 3 {
 		t.Fatalf("%d attempts, want 3", n)
 	}
-}
-
-func TestContextCancelStopsRetrying(t *testing.T) {
-	srv := server(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	cl, _ := newClient(t, srv, func(c *portapi.Config) {
-		c.Sleep = func(context.Context, time.Duration) error { cancel(); return context.Canceled }
-	})
-	srv.Inject(porttest.Fault{Status: 503, Times: 100, PathSuffix: "/blueprints/svc"})
-	if _, err := cl.GetBlueprint(ctx, "svc"); !errors.Is(err, context.Canceled) {
-		t.Fatalf("got %v", err)
+	if w := clk.recorded(); !reflect.DeepEqual(w, []time.Duration{4 * time.Second, 4 * time.Second}) {
+		t.Fatalf("waits %v", w)
 	}
 }
 
-func TestTypedErrorWithTraceID(t *testing.T) {
-	srv := server(t)
-	cl, _ := newClient(t, srv, nil)
-	_, err := cl.Upsert(context.Background(), "svc", ent("a", "zzz"), portapi.UpsertOptions{Upsert: true})
-	var pe *portapi.Error
-	if !errors.As(err, &pe) || pe.Status != 422 || pe.Code != "blueprint_schema_mismatch" || !strings.HasPrefix(pe.TraceID, "trace-") {
-		t.Fatalf("got %#v", err)
-	}
-	if n := count(srv, "POST", "/svc/entities"); n != 1 {
-		t.Fatalf("a 422 was retried: %d requests", n)
-	}
-	if _, err := cl.GetBlueprint(context.Background(), "missing"); !portapi.IsNotFound(err) {
-		t.Fatalf("want not found, got %v", err)
-	}
-}
-
-func TestBulkUpsertBatchesAndPartialResults(t *testing.T) {
-	srv := server(t)
-	cl, _ := newClient(t, srv, nil)
-	var ents []json.RawMessage
-	for i := range 45 {
-		tier := "a"
-		if i == 7 || i == 31 {
-			tier = "bad"
-		}
-		ents = append(ents, ent(fmt.Sprintf("e%02d", i), tier))
-	}
-	res, err := cl.BulkUpsert(context.Background(), "svc", ents, portapi.UpsertOptions{Upsert: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := count(srv, "POST", "/entities/bulk"); n != 3 {
-		t.Fatalf("%d bulk requests for 45 entities, want 3", n)
-	}
-	if len(res) != 45 {
-		t.Fatalf("%d results, want 45", len(res))
-	}
-	failed := map[int]bool{}
-	for _, r := range res {
-		if r.Err != nil {
-			failed[r.Index] = true
-			if r.Err.Code != "blueprint_schema_mismatch" {
-				t.Errorf("item %d: %v", r.Index, r.Err)
-			}
-		} else if !r.Created || r.Identifier != fmt.Sprintf("e%02d", r.Index) {
-			t.Errorf("item %d: %+v", r.Index, r)
-		}
-	}
-	if len(failed) != 2 || !failed[7] || !failed[31] {
-		t.Fatalf("failed items %v, want 7 and 31", failed)
-	}
-	for _, r := range srv.Requests() {
-		if strings.HasSuffix(r.Path, "/entities/bulk") && (r.Query.Get("upsert") != "true" || r.Query.Get("merge") != "false" || r.Query.Get("validation_only") != "false" || r.Query.Get("create_missing_related_entities") != "false") {
-			t.Fatalf("query flags not explicit: %v", r.Query)
-		}
-	}
-}
-
-func TestBulkUpsert413Splits(t *testing.T) {
-	srv := server(t, porttest.WithMaxBody(600))
-	cl, _ := newClient(t, srv, nil)
-	var ents []json.RawMessage
-	for i := range 8 {
-		ents = append(ents, ent(fmt.Sprintf("e%d", i), "a"))
-	}
-	huge := json.RawMessage(fmt.Sprintf(`{"identifier": "huge", "title": %q}`, strings.Repeat("x", 700)))
-	ents = append(ents, huge)
-	res, err := cl.BulkUpsert(context.Background(), "svc", ents, portapi.UpsertOptions{Upsert: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ok, tooBig := 0, 0
-	for _, r := range res {
-		switch {
-		case r.Err == nil:
-			ok++
-		case r.Err.Status == 413 && r.Index == 8:
-			tooBig++
-		default:
-			t.Errorf("unexpected %+v", r)
-		}
-	}
-	if ok != 8 || tooBig != 1 || len(srv.Entities("svc")) != 8 {
-		t.Fatalf("ok=%d tooBig=%d stored=%d", ok, tooBig, len(srv.Entities("svc")))
-	}
-}
-
-func TestDeletesAndEscaping(t *testing.T) {
-	srv := server(t)
-	cl, _ := newClient(t, srv, nil)
+func TestNonRetryableErrorIsTyped(t *testing.T) {
+	srv := newServer(t)
+	c, clk := newClient(t, srv, nil)
 	ctx := context.Background()
-	odd := "team/a b#c:ü"
-	if _, err := cl.Upsert(ctx, "svc", json.RawMessage(`{"identifier": "team/a+b", "properties": {}}`), portapi.UpsertOptions{Upsert: true}); err != nil {
+	_, err := c.Upsert(ctx, "svc", json.RawMessage(`{"identifier": "x", "properties": {"tier": "gold"}}`), UpsertOptions{Upsert: true})
+	var pe *Error
+	if !errors.As(err, &pe) {
+		t.Fatalf("got %T %v", err, err)
+	}
+	reqs := srv.Requests()
+	last := reqs[len(reqs)-1]
+	if pe.Status != 422 || pe.Code != "blueprint_schema_mismatch" || !strings.Contains(pe.Message, `"tier"`) ||
+		pe.TraceID != last.TraceID || pe.Method != "POST" || pe.Path != "/v1/blueprints/svc/entities" {
+		t.Fatalf("error %+v (trace of the request %s)", pe, last.TraceID)
+	}
+	want := fmt.Sprintf("port api: POST /v1/blueprints/svc/entities: 422 blueprint_schema_mismatch: %s (trace id %s)", pe.Message, pe.TraceID)
+	if err.Error() != want {
+		t.Fatalf("Error()\n got %s\nwant %s", err, want)
+	}
+	if count(srv, "POST", "/entities") != 1 || len(clk.recorded()) != 0 {
+		t.Fatal("a 422 must not be retried")
+	}
+	if _, err := c.GetEntity(ctx, "svc", "nope"); !IsNotFound(err) || CodeOf(err) != "not_found" {
+		t.Fatalf("missing entity: %v", err)
+	}
+	if _, err := c.Upsert(ctx, "svc", ent("y", "a"), UpsertOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cl.GetEntity(ctx, "svc", "team/a+b"); err != nil {
-		t.Fatalf("get with a slash: %v", err)
+	if _, err := c.Upsert(ctx, "svc", ent("y", "a"), UpsertOptions{}); !IsConflict(err) || CodeOf(err) != "identifier_taken" {
+		t.Fatalf("existing entity without upsert: %v", err)
 	}
-	if err := cl.DeleteEntity(ctx, "svc", odd, false); err != nil {
-		t.Fatalf("delete of a missing entity should count as done: %v", err)
+	// A body that is not Port's JSON still gives a typed error.
+	srv.Inject(porttest.Fault{Method: "GET", Status: 403, Body: "<html>forbidden</html>"})
+	_, err = c.ListBlueprints(ctx)
+	if !errors.As(err, &pe) || pe.Status != 403 || pe.Message != "Forbidden" || pe.TraceID == "" {
+		t.Fatalf("non-JSON error: %v", err)
 	}
-	for _, r := range srv.Requests() {
-		if r.Method == "DELETE" && r.Path != "/v1/blueprints/svc/entities/"+odd {
-			t.Fatalf("identifier not escaped: %s", r.Path)
+}
+
+func TestContextCancellation(t *testing.T) {
+	t.Run("while waiting to retry", func(t *testing.T) {
+		srv := newServer(t)
+		c, clk := newClient(t, srv, nil)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		clk.onSleep = cancel
+		srv.Inject(porttest.Fault{Method: "GET", Status: 503, Times: 10})
+		_, err := c.ListBlueprints(ctx)
+		var pe *Error
+		if !errors.Is(err, context.Canceled) || errors.As(err, &pe) || !strings.Contains(err.Error(), "503") {
+			t.Fatalf("got %v", err)
 		}
-	}
-	var ids []string
-	for i := range 150 {
-		id := fmt.Sprintf("d%03d", i)
-		ids = append(ids, id)
-		if err := srv.PutEntity("svc", ent(id, "a")); err != nil {
+		if n := count(srv, "GET", "/v1/blueprints"); n != 1 {
+			t.Fatalf("%d attempts after cancel", n)
+		}
+	})
+	t.Run("in flight", func(t *testing.T) {
+		srv := newServer(t)
+		c, _ := newClient(t, srv, nil)
+		if _, err := c.ListBlueprints(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-	}
-	deleted, err := cl.BulkDelete(ctx, "svc", ids, false)
-	if err != nil || len(deleted) != 150 {
-		t.Fatalf("deleted %d: %v", len(deleted), err)
-	}
-	if n := count(srv, "POST", "/bulk/entities/delete"); n != 2 {
-		t.Fatalf("%d bulk delete requests for 150, want 2", n)
-	}
+		srv.Inject(porttest.Fault{Method: "GET", Latency: time.Hour})
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		defer cancel()
+		_, err := c.ListBlueprints(ctx)
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("got %v", err)
+		}
+		if n := count(srv, "GET", "/v1/blueprints"); n != 2 {
+			t.Fatalf("%d requests, want no retry after the deadline", n)
+		}
+	})
+	t.Run("before", func(t *testing.T) {
+		srv := newServer(t)
+		c, _ := newClient(t, srv, nil)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if _, err := c.ListBlueprints(ctx); !errors.Is(err, context.Canceled) {
+			t.Fatalf("got %v", err)
+		}
+		if n := len(srv.Requests()); n != 0 {
+			t.Fatalf("%d requests with a cancelled context", n)
+		}
+	})
 }
 
-func TestDependentsBlockDelete(t *testing.T) {
-	srv := server(t)
-	cl, _ := newClient(t, srv, nil)
-	ctx := context.Background()
-	_ = srv.PutEntity("svc", json.RawMessage(`{"identifier": "base", "properties": {}}`))
-	_ = srv.PutEntity("svc", json.RawMessage(`{"identifier": "user", "relations": {"dep": ["base"]}}`))
-	err := cl.DeleteEntity(ctx, "svc", "base", false)
-	var pe *portapi.Error
-	if !errors.As(err, &pe) || pe.Code != "has_dependents" {
+func TestConnectionRefusedIsRetriedThenReported(t *testing.T) {
+	srv := newServer(t)
+	url := srv.URL
+	srv.Close()
+	c, err := New(Config{BaseURL: url, ClientID: "i", ClientSecret: "s", Retry: RetryPolicy{MaxAttempts: 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := &fakeClock{t: epoch}
+	c.now, c.sleep = clk.now, clk.sleep
+	_, err = c.ListBlueprints(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "connect") || !strings.Contains(err.Error(), "gave up after 3 attempts") || !strings.Contains(err.Error(), "access token") {
 		t.Fatalf("got %v", err)
 	}
-	if err := cl.DeleteEntity(ctx, "svc", "base", true); err != nil {
-		t.Fatal(err)
-	}
-	if len(srv.Entities("svc")) != 0 {
-		t.Fatal("dependents not deleted")
+	if len(clk.recorded()) != 2 {
+		t.Fatalf("waits %v", clk.recorded())
 	}
 }
 
-func TestSearchPages(t *testing.T) {
-	srv := server(t)
-	cl, _ := newClient(t, srv, nil)
-	for i := range 2500 {
-		_ = srv.PutEntity("svc", ent(fmt.Sprintf("s%04d", i), "a"))
-	}
-	seen := map[string]bool{}
-	err := cl.SearchEntities(context.Background(), "svc", nil, func(raw json.RawMessage) error {
-		var e struct{ Identifier string }
-		_ = json.Unmarshal(raw, &e)
-		seen[e.Identifier] = true
-		return nil
+// redirector is Port's origin sending some routes to another origin.
+func redirector(t *testing.T, target string) *httptest.Server {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/auth/access_token", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"ok": true, "accessToken": "tok", "expiresIn": 3600, "tokenType": "Bearer"}`)
 	})
-	if err != nil || len(seen) != 2500 {
-		t.Fatalf("saw %d: %v", len(seen), err)
-	}
-	if n := count(srv, "POST", "/entities/search"); n != 3 {
-		t.Fatalf("%d pages, want 3", n)
-	}
-}
-
-func TestRedirectDropsAuthorization(t *testing.T) {
-	var gotAuth string
-	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		gotAuth = r.Header.Get("Authorization")
-		w.Write([]byte(`{"ok": true, "blueprint": {"identifier": "svc"}}`))
-	}))
-	defer other.Close()
-	srv := server(t)
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/v1/auth/access_token" {
-			w.Write([]byte(`{"ok": true, "accessToken": "canary-token-77", "expiresIn": 3600, "tokenType": "Bearer"}`))
+	mux.HandleFunc("GET /v1/blueprints/moved", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target+"/v1/blueprints/moved", http.StatusTemporaryRedirect)
+	})
+	mux.HandleFunc("POST /v1/blueprints", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target+"/v1/blueprints", http.StatusPermanentRedirect)
+	})
+	mux.HandleFunc("GET /v1/blueprints/local", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/v1/blueprints/here", http.StatusFound)
+	})
+	mux.HandleFunc("GET /v1/blueprints/here", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer tok" {
+			http.Error(w, `{"ok": false, "error": "unauthorized"}`, 401)
 			return
 		}
-		// Another host: localhost instead of 127.0.0.1.
-		http.Redirect(w, r, strings.Replace(other.URL, "127.0.0.1", "localhost", 1)+r.URL.Path, http.StatusFound)
+		fmt.Fprint(w, `{"ok": true, "blueprint": {"identifier": "here"}}`)
+	})
+	s := httptest.NewServer(mux)
+	t.Cleanup(s.Close)
+	return s
+}
+
+func TestRedirectsNeverCarryCredentialsElsewhere(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		seen = append(seen, fmt.Sprintf("%s %s auth=%q body=%q", r.Method, r.URL.Path, r.Header.Get("Authorization"), body))
+		mu.Unlock()
+		fmt.Fprint(w, `{"ok": true, "blueprint": {"identifier": "moved"}}`)
 	}))
-	defer front.Close()
-	cl, _ := newClient(t, srv, func(c *portapi.Config) { c.BaseURL = front.URL })
-	if _, err := cl.GetBlueprint(context.Background(), "svc"); err != nil {
+	defer other.Close()
+	origin := redirector(t, other.URL)
+	c, err := New(Config{BaseURL: origin.URL, ClientID: "i", ClientSecret: "s"})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if gotAuth != "" {
-		t.Fatalf("Authorization followed the redirect to another host: %q", gotAuth)
-	}
-}
-
-// A canary secret and token never appear in errors or request logs, on any
-// path: success, rejection, retries, failures.
-func TestSecretsNeverLogged(t *testing.T) {
-	srv := server(t)
-	var logs []string
-	var mu sync.Mutex
-	logf := func(format string, args ...any) {
-		mu.Lock()
-		logs = append(logs, fmt.Sprintf(format, args...))
-		mu.Unlock()
-	}
-	cl, _ := newClient(t, srv, func(c *portapi.Config) { c.Logf = logf })
 	ctx := context.Background()
-	var errs []error
-	srv.Inject(porttest.Fault{Status: 503, PathSuffix: "/blueprints/svc"})
-	_, err := cl.GetBlueprint(ctx, "svc")
-	errs = append(errs, err)
-	_, err = cl.BulkUpsert(ctx, "svc", []json.RawMessage{ent("x", "bad")}, portapi.UpsertOptions{Upsert: true})
-	errs = append(errs, err)
-	_, err = cl.Upsert(ctx, "svc", ent("x", "bad"), portapi.UpsertOptions{})
-	errs = append(errs, err)
-	srv.ExpireTokens()
-	_, err = cl.GetEntity(ctx, "svc", "nope")
-	errs = append(errs, err)
-	bad, _ := newClient(t, srv, func(c *portapi.Config) { c.Logf = logf; c.ClientSecret = "canary-secret-11" })
-	_, err = bad.GetBlueprint(ctx, "svc")
-	errs = append(errs, err)
-	all := strings.Join(logs, "\n")
-	for _, e := range errs {
-		if e != nil {
-			all += "\n" + e.Error()
-		}
+	if bp, err := c.GetBlueprint(ctx, "moved"); err != nil || !strings.Contains(string(bp), "moved") {
+		t.Fatalf("redirected GET: %s %v", bp, err)
 	}
-	if len(logs) == 0 {
-		t.Fatal("no request was logged")
+	if err := c.CreateBlueprint(ctx, json.RawMessage(`{"identifier": "x"}`)); err == nil || !strings.Contains(err.Error(), "refusing to re-send a request body") {
+		t.Fatalf("redirected POST: %v", err)
 	}
-	for _, secret := range []string{srv.ClientSecret, "canary-secret-11", "tok-"} {
-		if strings.Contains(all, secret) {
-			t.Fatalf("%q appears in logs or errors:\n%s", secret, all)
-		}
+	if bp, err := c.GetBlueprint(ctx, "local"); err != nil || !strings.Contains(string(bp), "here") {
+		t.Fatalf("a redirect on the same origin keeps the token: %s %v", bp, err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !reflect.DeepEqual(seen, []string{`GET /v1/blueprints/moved auth="" body=""`}) {
+		t.Fatalf("the other host saw %q", seen)
 	}
 }
 
-func TestUserAgent(t *testing.T) {
-	var ua string
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ua = r.Header.Get("User-Agent")
-		w.Write([]byte(`{"ok": true, "accessToken": "t", "expiresIn": 3600}`))
-	}))
-	defer front.Close()
-	cl, _ := portapi.New(portapi.Config{BaseURL: front.URL, ClientID: "a", ClientSecret: "b", UserAgent: "port-gitops/1.2.3"})
-	_, _ = cl.ListBlueprints(context.Background())
-	if ua != "port-gitops/1.2.3" {
-		t.Fatalf("User-Agent %q", ua)
+func TestLogLines(t *testing.T) {
+	srv := newServer(t)
+	var mu sync.Mutex
+	var lines []string
+	c, _ := newClient(t, srv, func(cfg *Config) {
+		cfg.Logf = func(format string, args ...any) {
+			mu.Lock()
+			defer mu.Unlock()
+			lines = append(lines, fmt.Sprintf(format, args...))
+		}
+	})
+	srv.Inject(porttest.Fault{Method: "POST", PathSuffix: "/entities/bulk", Status: 503, RetryAfter: "2"})
+	if _, err := c.BulkUpsert(context.Background(), "svc", []json.RawMessage{ent("a", "a")}, UpsertOptions{Upsert: true, Merge: true}); err != nil {
+		t.Fatal(err)
+	}
+	reqs := srv.Requests()
+	if len(lines) != len(reqs) || len(lines) != 3 {
+		t.Fatalf("%d lines for %d requests:\n%s", len(lines), len(reqs), strings.Join(lines, "\n"))
+	}
+	q := "?create_missing_related_entities=false&merge=true&upsert=true&validation_only=false"
+	want := []string{
+		"POST /v1/auth/access_token -> 200 in ",
+		"POST /v1/blueprints/svc/entities/bulk" + q + " -> 503 in ",
+		"POST /v1/blueprints/svc/entities/bulk" + q + " -> 200 in ",
+	}
+	attempts := []int{1, 1, 2}
+	for i, l := range lines {
+		if !strings.HasPrefix(l, want[i]) || !strings.Contains(l, "trace id "+reqs[i].TraceID) || !strings.Contains(l, fmt.Sprintf("attempt %d", attempts[i])) {
+			t.Errorf("line %d: %s", i, l)
+		}
+		if strings.Contains(l, "Bearer") || strings.Contains(l, srv.ClientSecret) {
+			t.Errorf("line %d holds a credential: %s", i, l)
+		}
+	}
+	if !strings.HasSuffix(lines[1], "retrying in 2s)") {
+		t.Errorf("the retried request's line should say when it retries: %s", lines[1])
+	}
+}
+
+func TestRequestTimeoutIsRetried(t *testing.T) {
+	srv := newServer(t)
+	c, clk := newClient(t, srv, func(cfg *Config) { cfg.HTTPClient = &http.Client{Timeout: 50 * time.Millisecond} })
+	if _, err := c.ListBlueprints(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv.Inject(porttest.Fault{Method: "GET", Latency: time.Hour})
+	if _, err := c.ListBlueprints(context.Background()); err != nil {
+		t.Fatalf("a request that timed out once should succeed on retry: %v", err)
+	}
+	if n := count(srv, "GET", "/v1/blueprints"); n != 3 || len(clk.recorded()) != 1 {
+		t.Fatalf("%d requests, waits %v", n, clk.recorded())
 	}
 }
