@@ -82,8 +82,9 @@ func completionCommand(io *cmdutil.IO) *cli.Command {
 
 func versionCommand(io *cmdutil.IO, v string) *cli.Command {
 	return &cli.Command{
-		Name:  "version",
-		Usage: "print the version of port-gitops",
+		Name:        "version",
+		Usage:       "print the version of port-gitops",
+		Description: "Example:\n   port-gitops version",
 		Action: func(*cli.Context) error {
 			_, err := fmt.Fprintf(io.Out, "port-gitops %s\n", v)
 			return err

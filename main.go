@@ -84,8 +84,12 @@ func exitCode(err error) int {
 func newApp(io *cmdutil.IO) *cli.App {
 	v := buildVersion()
 	app := &cli.App{
-		Name:                 "port-gitops",
-		Usage:                "keep Port catalog entities in git: validate on commit, sync after merge",
+		Name:  "port-gitops",
+		Usage: "keep Port catalog entities in git: validate on commit, sync after merge",
+		Description: `Examples:
+   port-gitops init
+   port-gitops validate
+   port-gitops sync --dry-run`,
 		Version:              v,
 		Writer:               io.Out,
 		ErrWriter:            io.Err,

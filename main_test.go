@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/urfave/cli/v2"
 
 	"github.com/port-gitops/port-gitops/internal/cmdutil"
 	"github.com/port-gitops/port-gitops/internal/portapi/porttest"
@@ -141,4 +142,45 @@ func TestHelpListsCommands(t *testing.T) {
 		t.Fatalf("exit %d, out: %s", code, out)
 	}
 	_ = os.Stdout
+}
+
+func TestCompletionScripts(t *testing.T) {
+	for _, shell := range []string{"bash", "zsh", "fish"} {
+		code, out, errOut := runArgs(t, t.TempDir(), "completion", shell)
+		if code != 0 || !strings.Contains(out, "port-gitops") {
+			t.Fatalf("completion %s: exit %d\n%s%s", shell, code, out, errOut)
+		}
+		if shell == "fish" && !strings.Contains(out, "complete -c port-gitops") {
+			t.Fatalf("fish completion lacks complete -c:\n%s", out)
+		}
+		if shell == "bash" {
+			if _, err := exec.LookPath("bash"); err == nil {
+				cmd := exec.Command("bash", "-n")
+				cmd.Stdin = strings.NewReader(out)
+				if msg, err := cmd.CombinedOutput(); err != nil {
+					t.Fatalf("bash -n rejects the script: %v\n%s", err, msg)
+				}
+			}
+		}
+	}
+	if code, _, _ := runArgs(t, t.TempDir(), "completion", "powershell"); code != cmdutil.ExitUsage {
+		t.Fatalf("unknown shell: exit %d, want 2", code)
+	}
+}
+
+func TestEveryCommandHelpHasAnExample(t *testing.T) {
+	var walk func(prefix []string, cmds []*cli.Command)
+	walk = func(prefix []string, cmds []*cli.Command) {
+		for _, c := range cmds {
+			if c.Name == "help" {
+				continue
+			}
+			if !strings.Contains(c.Description, "Example") {
+				t.Errorf("%s %s: --help has no example", strings.Join(prefix, " "), c.Name)
+			}
+			walk(append(prefix, c.Name), c.Subcommands)
+		}
+	}
+	app := newApp(&cmdutil.IO{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}, Getenv: func(string) string { return "" }})
+	walk([]string{"port-gitops"}, app.Commands)
 }

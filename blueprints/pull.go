@@ -44,6 +44,9 @@ func NewCommand(io *cmdutil.IO, version string) *cli.Command {
 	return &cli.Command{
 		Name:  "blueprints",
 		Usage: "manage the blueprint cache",
+		Description: `Examples:
+   port-gitops blueprints pull
+   port-gitops blueprints pull --check`,
 		Subcommands: []*cli.Command{{
 			Name:      "pull",
 			Usage:     "fetch blueprints from Port into the blueprint cache",

@@ -66,6 +66,10 @@ func NewCommand(io *cmdutil.IO) *cli.Command {
 	return &cli.Command{
 		Name:  "hooks",
 		Usage: "install or remove native git hooks",
+		Description: `Examples:
+   port-gitops hooks install
+   port-gitops hooks install --post-merge
+   port-gitops hooks uninstall`,
 		Subcommands: []*cli.Command{
 			{
 				Name:  "install",
