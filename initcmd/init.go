@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -83,7 +84,7 @@ entities:
 	if err != nil {
 		return err
 	}
-	report(out, wrote, rel(cfgPath))
+	say(out, wrote, rel(cfgPath))
 	cacheDir := filepath.Join(root, filepath.FromSlash(config.DefaultBlueprintDir))
 	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
 		return fmt.Errorf("create %s: %w", rel(cacheDir), err)
@@ -111,7 +112,7 @@ entities:
 			if err != nil {
 				return err
 			}
-			report(out, wrote, rel(example))
+			say(out, wrote, rel(example))
 		}
 	} else {
 		fmt.Fprintln(out, "entity files already exist: no example written")
@@ -127,7 +128,7 @@ Next steps:
 	return nil
 }
 
-func report(w interface{ Write([]byte) (int, error) }, wrote bool, path string) {
+func say(w io.Writer, wrote bool, path string) {
 	if wrote {
 		fmt.Fprintf(w, "wrote %s\n", path)
 	} else {

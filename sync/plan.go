@@ -34,21 +34,13 @@ type Item struct {
 	Targets []Key
 }
 
-// Action says what sync does with an entity.
-type Action int
-
-// Actions of a plan.
-const (
-	ActionUpsert Action = iota
-	ActionDelete
-	ActionKeep // deleted at HEAD, but --prune is off
-)
-
 // Plan is what a sync will do.
 type Plan struct {
-	Upserts   []Item // sorted by blueprint, identifier
-	Deletes   []Item // entities gone at HEAD (sent only with --prune)
-	Unchanged int    // entities in changed files whose content did not change
+	Upserts []Item // sorted by blueprint, identifier
+	Deletes []Item // entities gone at HEAD (sent only with --prune)
+	// Unchanged counts, per blueprint, the entities of changed files whose
+	// content did not change.
+	Unchanged map[string]int
 }
 
 // body renders an entity for Port, and lists its relation targets using the
@@ -98,11 +90,11 @@ func compareKeys(a, b Key) int {
 // or it moved to another file; an entity that is gone at HEAD is a delete
 // unless definedElsewhere says another file at HEAD still defines it.
 func makePlan(old, new map[Key]Item, definedElsewhere func(Key) bool) Plan {
-	var p Plan
+	p := Plan{Unchanged: map[string]int{}}
 	for k, n := range new {
 		o, ok := old[k]
 		if ok && o.File == n.File && bytes.Equal(o.Body, n.Body) {
-			p.Unchanged++
+			p.Unchanged[k.Blueprint]++
 			continue
 		}
 		p.Upserts = append(p.Upserts, n)

@@ -274,3 +274,11 @@ func TestConcurrencyBoundsRequestsInFlight(t *testing.T) {
 		t.Fatalf("%d requests in flight at once with --concurrency 2", got)
 	}
 }
+
+func TestDeleteDependentsNeedsPrune(t *testing.T) {
+	f := newFixture(t)
+	r := f.sync(func(o *Options) { o.DeleteDependents = true })
+	if cmdutil.ExitCode(r.err) != cmdutil.ExitUsage || !strings.Contains(r.err.Error(), "--prune") {
+		t.Fatalf("got %v", r.err)
+	}
+}

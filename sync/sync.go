@@ -117,6 +117,9 @@ func Run(ctx context.Context, opts Options) error {
 		return cmdutil.Usage(err)
 	}
 	prune := opts.Prune || cfg.Prune
+	if opts.DeleteDependents && !prune {
+		return cmdutil.Usagef("--delete-dependents only applies with --prune (or prune: true in the configuration)")
+	}
 	client, err := newClient(opts)
 	switch {
 	case errors.Is(err, portapi.ErrNoCredentials) && opts.PostMerge:
@@ -171,9 +174,6 @@ func checkOptions(o *Options) error {
 	}
 	if o.Full && o.Base != "" {
 		return cmdutil.Usagef("--full and --base cannot be used together")
-	}
-	if o.DeleteDependents && !o.Prune {
-		// Allowed with prune: true in the config; checked again once it is loaded.
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -293,13 +293,7 @@ func (s *syncer) run(ctx context.Context) (*report.SyncResult, error) {
 			count(f.Blueprint).Invalid++
 		}
 	}
-	unchangedByBP := map[string]int{}
-	for k, n := range news {
-		if o, ok := old[k]; ok && o.File == n.File && string(o.Body) == string(n.Body) {
-			unchangedByBP[k.Blueprint]++
-		}
-	}
-	for bp, n := range unchangedByBP {
+	for bp, n := range plan.Unchanged {
 		count(bp).Unchanged += n
 	}
 	var runErr error
