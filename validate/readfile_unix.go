@@ -24,11 +24,13 @@ func readFile(path string) ([]byte, error) {
 	if st.Mode&syscall.S_IFMT == syscall.S_IFDIR {
 		return nil, errors.New("is a directory, not an entity file")
 	}
+	regular := st.Mode&syscall.S_IFMT == syscall.S_IFREG
 	buf := make([]byte, 0, st.Size+1)
 	for {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
 		}
+		want := cap(buf) - len(buf)
 		n, err := syscall.Read(fd, buf[len(buf):cap(buf)])
 		if err == syscall.EINTR {
 			continue
@@ -36,10 +38,12 @@ func readFile(path string) ([]byte, error) {
 		if err != nil {
 			return nil, &pathError{path, err}
 		}
-		if n == 0 {
+		buf = buf[:len(buf)+n]
+		// A regular file reads short only at its end: no need to ask
+		// again for the zero-length read that says so.
+		if n == 0 || (regular && n < want) {
 			return buf, nil
 		}
-		buf = buf[:len(buf)+n]
 	}
 }
 

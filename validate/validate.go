@@ -107,21 +107,37 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	var sources []lint.Source
-	if opts.Staged {
-		var closeRepo func() error
-		sources, closeRepo, err = stagedSources(cfg, opts)
+	linter := &lint.Linter{Cache: cache, Workers: opts.Workers}
+	var res *lint.Result
+	switch {
+	case opts.Staged:
+		sources, closeRepo, err := stagedSources(cfg, opts)
 		if closeRepo != nil {
 			defer closeRepo()
 		}
-	} else {
-		sources, err = worktreeSources(cfg, opts)
+		if err != nil {
+			return err
+		}
+		res, err = linter.Run(ctx, sources)
+	case len(opts.Files) == 0:
+		// Check files while the walk is still finding them.
+		ch := make(chan lint.Source, 64)
+		var walkErr error
+		go func() {
+			defer close(ch)
+			walkErr = cfg.Walk(cfg.Root, func(abs, rel, bp string) { ch <- worktreeSource(abs, rel, bp, opts.Blueprint) })
+		}()
+		res, err = linter.RunStream(ctx, ch)
+		if err == nil {
+			err = walkErr
+		}
+	default:
+		sources, serr := worktreeSources(cfg, opts)
+		if serr != nil {
+			return serr
+		}
+		res, err = linter.Run(ctx, sources)
 	}
-	if err != nil {
-		return err
-	}
-	linter := &lint.Linter{Cache: cache, Workers: opts.Workers}
-	res, err := linter.Run(ctx, sources)
 	if err != nil {
 		return err
 	}
@@ -183,13 +199,7 @@ func isEntityFile(cfg *config.Config, rel string, named bool) (bool, string) {
 func worktreeSources(cfg *config.Config, opts Options) ([]lint.Source, error) {
 	var sources []lint.Source
 	add := func(abs, rel, bp string) {
-		if bp == "" || opts.Blueprint != "" {
-			bp = opts.Blueprint
-		}
-		sources = append(sources, lint.Source{File: rel, Blueprint: bp, Load: func() ([]byte, error) { return readFile(abs) }})
-	}
-	if len(opts.Files) == 0 {
-		return sources, cfg.Walk(cfg.Root, add)
+		sources = append(sources, worktreeSource(abs, rel, bp, opts.Blueprint))
 	}
 	for _, arg := range opts.Files {
 		abs := arg
@@ -218,6 +228,16 @@ func worktreeSources(cfg *config.Config, opts Options) ([]lint.Source, error) {
 		}
 	}
 	return dedupe(sources), nil
+}
+
+// worktreeSource is an entity file in the working tree; the --blueprint
+// flag, when given, wins over the rule's blueprint.
+func worktreeSource(abs, rel, ruleBP, flagBP string) lint.Source {
+	bp := ruleBP
+	if flagBP != "" {
+		bp = flagBP
+	}
+	return lint.Source{File: rel, Blueprint: bp, Load: func() ([]byte, error) { return readFile(abs) }}
 }
 
 func dedupe(sources []lint.Source) []lint.Source {

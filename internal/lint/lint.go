@@ -8,10 +8,12 @@
 package lint
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -72,44 +74,60 @@ type Linter struct {
 // Run checks every source, in parallel, and then the entities across files
 // (the same blueprint and identifier defined twice).
 func (l *Linter) Run(ctx context.Context, sources []Source) (*Result, error) {
+	ch := make(chan Source)
+	go func() {
+		defer close(ch)
+		for _, s := range sources {
+			select {
+			case ch <- s:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return l.RunStream(ctx, ch)
+}
+
+// RunStream is Run for sources that arrive while they are being found (a
+// directory walk), so that checking starts with the first file. The result
+// is the same whatever the order of arrival.
+func (l *Linter) RunStream(ctx context.Context, sources <-chan Source) (*Result, error) {
 	workers := l.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	workers = min(workers, max(len(sources), 1))
-	results := make([]FileResult, len(sources))
-	next := make(chan int)
-	var wg sync.WaitGroup
+	var (
+		mu      sync.Mutex
+		results []FileResult
+		wg      sync.WaitGroup
+	)
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
-				results[i] = l.File(sources[i])
+			for src := range sources {
+				if ctx.Err() != nil {
+					continue
+				}
+				r := l.File(src)
 				if !l.KeepNodes {
-					for j := range results[i].Entities {
-						results[i].Entities[j].Node = nil
+					for j := range r.Entities {
+						r.Entities[j].Node = nil
 					}
 				}
+				mu.Lock()
+				results = append(results, r)
+				mu.Unlock()
 			}
 		}()
 	}
-	var err error
-feed:
-	for i := range sources {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			err = ctx.Err()
-			break feed
-		}
-	}
-	close(next)
 	wg.Wait()
-	if err != nil {
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	res := &Result{Files: len(sources)}
+	// Arrival order depends on scheduling: put files back in path order.
+	slices.SortFunc(results, func(a, b FileResult) int { return cmp.Compare(a.file, b.file) })
+	res := &Result{Files: len(results)}
 	seenBroken := map[string]bool{}
 	for _, r := range results {
 		res.Findings = append(res.Findings, r.Findings...)
@@ -131,6 +149,7 @@ feed:
 
 // FileResult is what File found in one file.
 type FileResult struct {
+	file     string
 	Findings []report.Finding
 	Entities []Entity
 	// Broken are broken cached blueprints the file's entities use.
@@ -139,7 +158,7 @@ type FileResult struct {
 
 // File checks one source on its own (no cross-file checks).
 func (l *Linter) File(src Source) FileResult {
-	var fr FileResult
+	fr := FileResult{file: src.File}
 	fileFinding := func(rule, msg string) {
 		fr.Findings = append(fr.Findings, report.Finding{File: src.File, Rule: rule, Severity: report.Error, Message: msg})
 	}
