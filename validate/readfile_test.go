@@ -2,6 +2,8 @@ package validate
 
 import (
 	"bytes"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,7 +26,7 @@ func TestReadFile(t *testing.T) {
 	if _, err := readFile(dir); err == nil || !strings.Contains(err.Error(), "is a directory") {
 		t.Fatalf("directory: %v", err)
 	}
-	if _, err := readFile(filepath.Join(dir, "missing")); !os.IsNotExist(err) {
+	if _, err := readFile(filepath.Join(dir, "missing")); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("missing file: %v", err)
 	}
 }
