@@ -358,8 +358,11 @@ func (s *syncer) summaryMessage(res *report.SyncResult, b baseChoice) string {
 	default:
 		from = fmt.Sprintf("changes %s..%s (base: %s)", short(res.Base), short(res.Head), b.source)
 	}
-	if s.opts.DryRun {
-		return "dry run, nothing sent: " + from
+	switch {
+	case s.opts.DryRun && s.client == nil:
+		return "dry run, nothing sent, offline (no PORT_CLIENT_ID/PORT_CLIENT_SECRET: the sync state was not read and Port did not validate): " + from
+	case s.opts.DryRun:
+		return "dry run, nothing sent (Port validated the upserts): " + from
 	}
 	return from
 }

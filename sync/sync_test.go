@@ -375,6 +375,24 @@ func TestDryRunSendsNothing(t *testing.T) {
 	if !strings.Contains(r.out, "dry run") || !strings.Contains(r.out, "to create") {
 		t.Fatalf("output:\n%s", r.out)
 	}
+	// With credentials, Port was asked to check the upserts.
+	checked := 0
+	for _, req := range f.srv.Requests() {
+		if strings.HasSuffix(req.Path, "/entities/bulk") {
+			if req.Query.Get("validation_only") != "true" {
+				t.Fatalf("a dry run sent a real upsert: %v", req.Query)
+			}
+			checked++
+		}
+	}
+	if checked == 0 {
+		t.Fatal("a dry run with credentials did not ask Port to validate")
+	}
+	// Without credentials it plans offline and says so.
+	f.env = map[string]string{}
+	if r := f.sync(func(o *Options) { o.DryRun = true }); r.err != nil || !strings.Contains(r.out, "to create") || !strings.Contains(r.out, "offline") {
+		t.Fatalf("offline dry run: %v\n%s", r.err, r.out)
+	}
 }
 
 func TestNoCredentials(t *testing.T) {
