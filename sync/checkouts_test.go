@@ -64,7 +64,7 @@ func TestPartialCloneSaysHowToFix(t *testing.T) {
 	f.git("config", "uploadpack.allowFilter", "true")
 	f.git("config", "uploadpack.allowAnySHA1InWant", "true")
 	clone := filepath.Join(t.TempDir(), "partial")
-	gitIn(t, f.dir, "clone", "-q", "--filter=blob:none", "--no-checkout", "file://"+f.dir, clone)
+	gitIn(t, f.dir, "clone", "-q", "--filter=blob:none", "file://"+f.dir, clone)
 	f.dir = clone
 	r := f.sync(nil)
 	// The base's blob of a/entity.json is not in the clone: sync must say
@@ -74,5 +74,31 @@ func TestPartialCloneSaysHowToFix(t *testing.T) {
 	}
 	if got := f.catalog("service")["a"]; got != `{"tier":"critical"}` {
 		t.Fatalf("Port changed although the sync could not run: %s", got)
+	}
+}
+
+// git sparse-checkout sets extensions.worktreeConfig, which go-git refuses
+// to open; sync reads commits, not the working tree, so it must still work,
+// including for entity files outside the sparse cone.
+func TestSparseCheckoutSyncs(t *testing.T) {
+	f := newFixture(t)
+	f.write(map[string]string{
+		"services/a/entity.json": svc("a", "critical"),
+		"services/b/entity.json": svc("b", "standard"),
+	})
+	f.commit("two")
+	f.git("sparse-checkout", "set", "services/a")
+	// .port/ is outside the sparse cone: sync says so and how to fix it.
+	r := f.sync(nil)
+	if cmdutil.ExitCode(r.err) != cmdutil.ExitUsage || !strings.Contains(r.err.Error(), "git sparse-checkout add .port") {
+		t.Fatalf("want a usage error with the sparse-checkout fix, got %v\n%s", r.err, r.out)
+	}
+	f.git("sparse-checkout", "add", ".port")
+	r = f.sync(nil)
+	if r.err != nil {
+		t.Fatalf("%v\n%s", r.err, r.out)
+	}
+	if got := ids(f.catalog("service")); !reflect.DeepEqual(got, []string{"a", "b"}) {
+		t.Fatalf("sparse checkout synced %v, want a and b", got)
 	}
 }

@@ -252,6 +252,9 @@ func (s *syncer) run(ctx context.Context) (*report.SyncResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("resolve HEAD: %w", err)
 	}
+	if err := s.checkCheckout(head); err != nil {
+		return nil, err
+	}
 	res := &report.SyncResult{DryRun: s.opts.DryRun, Head: head.String()}
 	st := &stateStore{client: s.client, repo: s.repo, getenv: s.opts.IO.Env, now: s.opts.Now, version: s.opts.Version}
 	b, err := s.chooseBase(ctx, head, st)
@@ -348,6 +351,41 @@ func (s *syncer) run(ctx context.Context) (*report.SyncResult, error) {
 		res.Message = s.summaryMessage(res, b)
 	}
 	return res, nil
+}
+
+// checkCheckout catches a working tree that lacks the configuration or the
+// blueprint cache although HEAD has them (a sparse or partial checkout):
+// sync reads entities from commits but those two from the working tree, and
+// without them it would check every entity against the wrong rules.
+func (s *syncer) checkCheckout(head gitdiff.Hash) error {
+	top := s.repo.Root()
+	cfgPath := config.DefaultPath
+	cfgMissing := s.cfg.Path == ""
+	_, statErr := os.Stat(s.cfg.BlueprintDir)
+	cacheMissing := statErr != nil
+	if !cfgMissing && !cacheMissing {
+		return nil
+	}
+	relOf := func(p string) string {
+		r, err := filepath.Rel(top, p)
+		if err != nil {
+			return ""
+		}
+		return filepath.ToSlash(r)
+	}
+	wantCfg := relOf(filepath.Join(s.cfg.Root, filepath.FromSlash(cfgPath)))
+	wantCache := relOf(s.cfg.BlueprintDir) + "/"
+	files, err := s.repo.Files(head, func(p string) bool {
+		return (cfgMissing && p == wantCfg) || (cacheMissing && strings.HasPrefix(p, wantCache))
+	})
+	if err != nil || len(files) == 0 {
+		return nil // HEAD has none either: the defaults are what the user has
+	}
+	missing := strings.TrimSuffix(wantCache, "/")
+	if cfgMissing && files[0].Path == wantCfg {
+		missing = wantCfg
+	}
+	return cmdutil.Usagef("%s is in HEAD but not in the working tree (a sparse checkout, or a clone without a checkout?): sync reads the configuration and the blueprint cache from the working tree; add them with: git sparse-checkout add %s", missing, filepath.ToSlash(filepath.Dir(wantCfg)))
 }
 
 func (s *syncer) summaryMessage(res *report.SyncResult, b baseChoice) string {
