@@ -136,14 +136,14 @@ func (o *Options) binary() (string, error) {
 		}
 		return o.Binary, nil
 	}
+	// Symlinks are kept on purpose: a package manager's link (such as
+	// /opt/homebrew/bin/port-gitops) survives upgrades, the versioned file
+	// it points at does not.
 	exe, err := os.Executable()
 	if err != nil {
 		return "", fmt.Errorf("find the port-gitops binary: %w", err)
 	}
-	if real, err := filepath.EvalSymlinks(exe); err == nil {
-		exe = real
-	}
-	return exe, nil
+	return filepath.Abs(exe)
 }
 
 // script renders a hook.
@@ -155,7 +155,6 @@ func script(h hook, binary string) ([]byte, error) {
 		"Args":           h.args,
 		"PreviousSuffix": PreviousSuffix,
 		"Binary":         shellQuote(binary),
-		"BinaryText":     strings.ReplaceAll(binary, `"`, `'`),
 		"Blocking":       h.blocking,
 	})
 	return b.Bytes(), err
