@@ -6,7 +6,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -59,26 +58,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // directory, and returns the exit code.
 func runWith(ctx context.Context, io *cmdutil.IO, args []string) int {
 	err := newApp(io).RunContext(ctx, args)
-	code := exitCode(err)
+	code := cmdutil.ExitCode(err) // the one place errors become exit codes
 	if err != nil && code != cmdutil.ExitFindings {
 		fmt.Fprintf(io.Err, "port-gitops: %v\n", err)
 	}
 	return code
-}
-
-// exitCode is the one place errors become exit codes.
-func exitCode(err error) int {
-	var usage *cmdutil.UsageError
-	switch {
-	case err == nil:
-		return cmdutil.ExitOK
-	case errors.Is(err, cmdutil.ErrFindings):
-		return cmdutil.ExitFindings
-	case errors.As(err, &usage):
-		return cmdutil.ExitUsage
-	default:
-		return cmdutil.ExitRun
-	}
 }
 
 func newApp(io *cmdutil.IO) *cli.App {

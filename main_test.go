@@ -130,8 +130,8 @@ func TestExitCodeMapping(t *testing.T) {
 		{errors.New("disk on fire"), 3},
 	}
 	for _, c := range cases {
-		if got := exitCode(c.err); got != c.want {
-			t.Errorf("exitCode(%v) = %d, want %d", c.err, got, c.want)
+		if got := cmdutil.ExitCode(c.err); got != c.want {
+			t.Errorf("ExitCode(%v) = %d, want %d", c.err, got, c.want)
 		}
 	}
 }

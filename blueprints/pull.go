@@ -165,13 +165,13 @@ func Pull(ctx context.Context, opts Options) error {
 		path := filepath.Join(cfg.BlueprintDir, blueprint.FileName(id))
 		old, _ := os.ReadFile(path)
 		if bytes.Equal(old, fetched[id]) {
-			fmt.Fprintf(opts.IO.Out, "unchanged %s\n", displayRel(opts.IO.Dir, path))
+			fmt.Fprintf(opts.IO.Out, "unchanged %s\n", opts.IO.Rel(path))
 			continue
 		}
 		if err := atomicfile.WriteFile(path, fetched[id], 0o644); err != nil {
 			return fmt.Errorf("write %s: %w", path, err)
 		}
-		fmt.Fprintf(opts.IO.Out, "wrote %s\n", displayRel(opts.IO.Dir, path))
+		fmt.Fprintf(opts.IO.Out, "wrote %s\n", opts.IO.Rel(path))
 	}
 	return nil
 }
@@ -364,11 +364,4 @@ func jsonEqual(a, b any) bool {
 	x, _ := json.Marshal(a)
 	y, _ := json.Marshal(b)
 	return bytes.Equal(x, y)
-}
-
-func displayRel(wd, p string) string {
-	if r, err := filepath.Rel(wd, p); err == nil {
-		return filepath.ToSlash(r)
-	}
-	return p
 }

@@ -66,12 +66,7 @@ func Run(_ context.Context, opts Options) error {
 		root = opts.IO.Dir
 	}
 	out := opts.IO.Out
-	rel := func(p string) string {
-		if r, err := filepath.Rel(opts.IO.Dir, p); err == nil {
-			return filepath.ToSlash(r)
-		}
-		return p
-	}
+	rel := opts.IO.Rel
 	cfgPath := filepath.Join(root, filepath.FromSlash(config.DefaultPath))
 	cfgBody := fmt.Sprintf(`# port-gitops configuration. Paths are relative to the repository root.
 blueprints: %s     # the blueprint cache: one <identifier>.json per blueprint

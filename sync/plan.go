@@ -23,10 +23,9 @@ func (k Key) String() string { return k.Blueprint + "/" + k.Identifier }
 // Item is one entity as found in a file at one commit.
 type Item struct {
 	Key
-	File    string
-	Line    int
-	Column  int
-	Pointer string
+	File   string
+	Line   int
+	Column int
 	// Body is what Port receives: the entity object without its "blueprint"
 	// key, keys sorted, numbers exactly as written.
 	Body json.RawMessage

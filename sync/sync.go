@@ -22,6 +22,7 @@ import (
 	"github.com/port-gitops/port-gitops/internal/blueprint"
 	"github.com/port-gitops/port-gitops/internal/cmdutil"
 	"github.com/port-gitops/port-gitops/internal/config"
+	"github.com/port-gitops/port-gitops/internal/entity"
 	"github.com/port-gitops/port-gitops/internal/gitdiff"
 	"github.com/port-gitops/port-gitops/internal/lint"
 	"github.com/port-gitops/port-gitops/internal/portapi"
@@ -199,15 +200,7 @@ type syncer struct {
 }
 
 func (s *syncer) render(res *report.SyncResult, color bool) error {
-	wd := s.opts.IO.Dir
-	root := s.cfg.Root
-	display := func(rel string) string {
-		if p, err := filepath.Rel(wd, filepath.Join(root, filepath.FromSlash(rel))); err == nil {
-			return filepath.ToSlash(p)
-		}
-		return rel
-	}
-	if err := report.RenderSync(s.opts.IO.Out, s.opts.Format, res, report.Options{Color: color, DisplayPath: display}); err != nil {
+	if err := report.RenderSync(s.opts.IO.Out, s.opts.Format, res, report.Options{Color: color, DisplayPath: s.opts.IO.DisplayPath(s.cfg.Root)}); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	if p := s.opts.IO.Env("GITHUB_STEP_SUMMARY"); p != "" {
@@ -477,27 +470,34 @@ func (s *syncer) collect(ctx context.Context, b baseChoice, head gitdiff.Hash, r
 			continue
 		}
 		k := Key{e.Blueprint, e.Identifier}
-		news[k] = Item{Key: k, File: e.File, Line: e.Line, Column: e.Column, Pointer: e.Pointer, Body: body, Targets: targets}
+		news[k] = Item{Key: k, File: e.File, Line: e.Line, Column: e.Column, Body: body, Targets: targets}
 	}
 	return old, news, nil
 }
 
-// items parses a file's entities without validating them: used for the base
-// side, which only needs identities and content.
+// items parses a file's entities without validating them: the base side and
+// the deletes check need only identities and content, not relation targets
+// (those order upserts, which come from the validated HEAD side).
 func (s *syncer) items(file, defaultBP string, data []byte) []Item {
-	res := (&lint.Linter{Cache: s.cache}).File(lint.Source{File: file, Blueprint: defaultBP, Load: func() ([]byte, error) { return data, nil }})
+	root, _, err := entity.Parse(data)
+	if err != nil {
+		return nil
+	}
+	ents, _ := entity.Extract(root)
 	var out []Item
-	for _, e := range res.Entities {
-		if e.Identifier == "" || e.Blueprint == "" {
+	for _, e := range ents {
+		bp := e.Blueprint
+		if bp == "" {
+			bp = defaultBP
+		}
+		if e.Identifier == "" || bp == "" {
 			continue
 		}
-		bp, _ := s.cache.Get(e.Blueprint)
-		b, targets, err := body(e.Node, bp)
+		b, _, err := body(e.Node, nil)
 		if err != nil {
 			continue
 		}
-		k := Key{e.Blueprint, e.Identifier}
-		out = append(out, Item{Key: k, File: file, Line: e.Line, Column: e.Column, Pointer: e.Pointer, Body: b, Targets: targets})
+		out = append(out, Item{Key: Key{bp, e.Identifier}, File: file, Line: e.Node.Pos.Line, Column: e.Node.Pos.Column, Body: b})
 	}
 	return out
 }

@@ -94,7 +94,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	r, err := report.New(opts.Format, report.Options{
 		Color:       color,
-		DisplayPath: displayPath(cfg.Root, opts.IO.Dir),
+		DisplayPath: opts.IO.DisplayPath(cfg.Root),
 		Version:     opts.Version,
 	})
 	if err != nil {
@@ -144,7 +144,7 @@ func Run(ctx context.Context, opts Options) error {
 	if len(res.BlueprintErrors) > 0 {
 		msgs := make([]string, len(res.BlueprintErrors))
 		for i, e := range res.BlueprintErrors {
-			msgs[i] = displayError(cfg.Root, opts.IO.Dir, e)
+			msgs[i] = displayError(opts.IO, e)
 		}
 		return cmdutil.Usage(errors.New(strings.Join(msgs, "\n")))
 	}
@@ -159,29 +159,12 @@ func Run(ctx context.Context, opts Options) error {
 	return nil
 }
 
-// displayPath shows root-relative files relative to the working directory,
-// so that text output is clickable where the command ran.
-func displayPath(root, wd string) func(string) string {
-	return func(rel string) string {
-		if filepath.IsAbs(rel) {
-			return rel
-		}
-		p, err := filepath.Rel(wd, filepath.Join(root, filepath.FromSlash(rel)))
-		if err != nil {
-			return rel
-		}
-		return filepath.ToSlash(p)
-	}
-}
-
-func displayError(root, wd string, err error) string {
+func displayError(o *cmdutil.IO, err error) string {
 	var le *blueprint.LoadError
 	if errors.As(err, &le) {
-		if p, rerr := filepath.Rel(wd, le.File); rerr == nil {
-			c := *le
-			c.File = filepath.ToSlash(p)
-			return c.Error()
-		}
+		c := *le
+		c.File = o.Rel(le.File)
+		return c.Error()
 	}
 	return err.Error()
 }

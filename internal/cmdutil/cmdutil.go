@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"github.com/port-gitops/port-gitops/internal/portapi"
 )
@@ -141,4 +142,25 @@ func PortClient(o *IO, p PortOptions) (*portapi.Client, error) {
 		cfg.Logf = func(format string, args ...any) { fmt.Fprintf(o.Err, "port-gitops: "+format+"\n", args...) }
 	}
 	return portapi.New(cfg)
+}
+
+// Rel shows a path relative to the working directory, slash-separated, so
+// that editors and terminals can open it; a path it cannot relate comes back
+// as is.
+func (o *IO) Rel(path string) string {
+	if r, err := filepath.Rel(o.Dir, path); err == nil {
+		return filepath.ToSlash(r)
+	}
+	return path
+}
+
+// DisplayPath returns a function that shows paths relative to root (as
+// findings carry them) relative to the working directory instead.
+func (o *IO) DisplayPath(root string) func(string) string {
+	return func(rel string) string {
+		if filepath.IsAbs(rel) {
+			return rel
+		}
+		return o.Rel(filepath.Join(root, filepath.FromSlash(rel)))
+	}
 }
