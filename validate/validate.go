@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -120,17 +121,16 @@ func Run(ctx context.Context, opts Options) error {
 		}
 		res, err = linter.Run(ctx, sources)
 	case len(opts.Files) == 0:
-		// Check files while the walk is still finding them.
-		ch := make(chan lint.Source, 64)
-		var walkErr error
-		go func() {
-			defer close(ch)
-			walkErr = cfg.Walk(cfg.Root, func(abs, rel, bp string) { ch <- worktreeSource(abs, rel, bp, opts.Blueprint) })
-		}()
-		res, err = linter.RunStream(ctx, ch)
-		if err == nil {
-			err = walkErr
+		// Each walker checks the files it finds as it finds them.
+		workers := opts.Workers
+		if workers == 0 {
+			workers = runtime.GOMAXPROCS(0)
 		}
+		res, err = linter.RunParallel(ctx, func(check func(lint.Source)) error {
+			return cfg.WalkParallel(cfg.Root, workers, func(abs, rel, bp string) {
+				check(worktreeSource(abs, rel, bp, opts.Blueprint))
+			})
+		})
 	default:
 		sources, serr := worktreeSources(cfg, opts)
 		if serr != nil {

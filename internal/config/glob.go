@@ -2,9 +2,7 @@ package config
 
 import (
 	"errors"
-	"io/fs"
 	"path"
-	"path/filepath"
 	"strings"
 )
 
@@ -122,52 +120,4 @@ func (c *Config) CanMatchUnder(dir string) bool {
 		}
 	}
 	return false
-}
-
-// Walk calls fn for every entity file below dir (abs and root-relative
-// paths, and the matching rule's blueprint). It skips .git, the blueprint
-// cache and directories no rule can match inside. An unreadable directory,
-// or a directory named like an entity file, is passed to fn too, so that the
-// caller's read of it reports the problem.
-func (c *Config) Walk(dir string, fn func(abs, rel, blueprint string)) error {
-	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		rel, rerr := c.Rel(p)
-		if rerr != nil {
-			return rerr
-		}
-		r := c.Match(rel)
-		if err != nil {
-			if p == dir {
-				return err
-			}
-			if r != nil || d == nil || d.IsDir() {
-				fn(p, rel, ruleBlueprint(r))
-			}
-			if d != nil && d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if d.IsDir() {
-			if p != dir && (d.Name() == ".git" || p == c.BlueprintDir || !c.CanMatchUnder(rel)) {
-				return fs.SkipDir
-			}
-			if r != nil && p != c.Root {
-				fn(p, rel, r.Blueprint)
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if r != nil {
-			fn(p, rel, r.Blueprint)
-		}
-		return nil
-	})
-}
-
-func ruleBlueprint(r *Rule) string {
-	if r == nil {
-		return ""
-	}
-	return r.Blueprint
 }

@@ -88,40 +88,57 @@ func (l *Linter) Run(ctx context.Context, sources []Source) (*Result, error) {
 	return l.RunStream(ctx, ch)
 }
 
-// RunStream is Run for sources that arrive while they are being found (a
-// directory walk), so that checking starts with the first file. The result
-// is the same whatever the order of arrival.
+// RunStream is Run for sources that arrive while they are being found, so
+// that checking starts with the first file. The result is the same whatever
+// the order of arrival.
 func (l *Linter) RunStream(ctx context.Context, sources <-chan Source) (*Result, error) {
 	workers := l.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	return l.RunParallel(ctx, func(check func(Source)) error {
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for src := range sources {
+					check(src)
+				}
+			}()
+		}
+		wg.Wait()
+		return nil
+	})
+}
+
+// RunParallel is Run for a finder that finds sources on goroutines of its
+// own, such as a parallel directory walk: find calls check for every source,
+// from any number of goroutines at once, and check does the work right there
+// on the caller's goroutine, so that no source waits in a queue for a worker.
+// An error from find ends the run with that error.
+func (l *Linter) RunParallel(ctx context.Context, find func(check func(Source)) error) (*Result, error) {
 	var (
 		mu      sync.Mutex
 		results []FileResult
-		wg      sync.WaitGroup
 	)
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for src := range sources {
-				if ctx.Err() != nil {
-					continue
-				}
-				r := l.File(src)
-				if !l.KeepNodes {
-					for j := range r.Entities {
-						r.Entities[j].Node = nil
-					}
-				}
-				mu.Lock()
-				results = append(results, r)
-				mu.Unlock()
+	check := func(src Source) {
+		if ctx.Err() != nil {
+			return
+		}
+		r := l.File(src)
+		if !l.KeepNodes {
+			for j := range r.Entities {
+				r.Entities[j].Node = nil
 			}
-		}()
+		}
+		mu.Lock()
+		results = append(results, r)
+		mu.Unlock()
 	}
-	wg.Wait()
+	if err := find(check); err != nil {
+		return nil, err
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
