@@ -28,18 +28,25 @@ var portFormats = []*jsonschema.Format{
 		}
 		return nil
 	})},
-	{Name: "yaml", Validate: stringFormat(func(s string) error {
-		var v any
-		if err := yaml.Unmarshal([]byte(s), &v); err != nil {
-			return fmt.Errorf("not valid YAML: %v", err)
-		}
-		return nil
-	})},
+	yamlFormat,
 	{Name: "markdown", Validate: anything},
 	{Name: "proto", Validate: anything},
 	{Name: "blueprints", Validate: anything},
 	{Name: "labeled-url", Validate: checkLabeledURL},
 }
+
+// yamlFormat asserts that a string parses as YAML, as Port's yaml format
+// does; duplicate keys are an error, as in Port.
+var yamlFormat = &jsonschema.Format{Name: "yaml", Validate: stringFormat(func(s string) error {
+	if knownGoodYAML(s) {
+		return nil
+	}
+	var v any
+	if err := yaml.Unmarshal([]byte(s), &v); err != nil {
+		return fmt.Errorf("not valid YAML: %v", err)
+	}
+	return nil
+})}
 
 func anything(any) error { return nil }
 
