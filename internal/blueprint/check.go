@@ -86,15 +86,13 @@ func (b *Blueprint) checkProperties(e *entity.Entity) []Issue {
 		return []Issue{issue(props, "/properties", "entity-shape", "properties must be an object, got %s", kindName(props))}
 	}
 	missingAt, missingPtr := e.Node, ""
-	present := map[string]*entity.Value{}
-	instance := map[string]any{}
+	var instance map[string]any
 	if props != nil {
 		missingAt, missingPtr = props, "/properties"
+		instance = make(map[string]any, len(props.Members))
 		for _, m := range props.Members {
-			ptr := entity.Pointer("properties", m.Key)
-			present[m.Key] = m.Value
 			if !b.isProperty(m.Key) {
-				out = append(out, b.unknownProperty(m, ptr))
+				out = append(out, b.unknownProperty(m, entity.Pointer("properties", m.Key)))
 				continue
 			}
 			if m.Value.Kind == entity.KindNull {
@@ -102,21 +100,21 @@ func (b *Blueprint) checkProperties(e *entity.Entity) []Issue {
 			}
 			instance[m.Key] = m.Value.Interface()
 			for _, p := range b.unchecked[m.Key] {
-				out = append(out, Issue{Node: m.Value, Pointer: ptr, Rule: "pattern-unchecked", Warning: true,
+				out = append(out, Issue{Node: m.Value, Pointer: entity.Pointer("properties", m.Key), Rule: "pattern-unchecked", Warning: true,
 					Message: fmt.Sprintf("pattern %q of property %q not checked locally: Go's regexp cannot compile it (Port still checks it)", p, m.Key)})
 			}
 		}
 	}
 	for _, r := range b.Required {
-		v, ok := present[r]
+		v := props.Get(r)
 		switch {
-		case ok && v.Kind == entity.KindNull:
+		case v != nil && v.Kind == entity.KindNull:
 			out = append(out, issue(v, entity.Pointer("properties", r), "required-property", "required property %q is null", r))
-		case !ok && b.hasDefault[r]:
+		case v == nil && b.hasDefault[r]:
 			w := issue(missingAt, missingPtr, "required-property", "required property %q is missing; Port may fill in its default", r)
 			w.Warning = true
 			out = append(out, w)
-		case !ok:
+		case v == nil:
 			out = append(out, issue(missingAt, missingPtr, "required-property", "missing required property %q", r))
 		}
 	}
