@@ -22,6 +22,7 @@ import (
 	"github.com/port-gitops/port-gitops/internal/config"
 	"github.com/port-gitops/port-gitops/internal/entity"
 	"github.com/port-gitops/port-gitops/internal/portapi"
+	"github.com/port-gitops/port-gitops/internal/walk"
 )
 
 // Options are the pull command's inputs.
@@ -230,8 +231,8 @@ func referenced(cfg *config.Config) ([]string, error) {
 			set[r.Blueprint] = true
 		}
 	}
-	err := cfg.Walk(cfg.Root, func(abs, _, _ string) {
-		data, err := os.ReadFile(abs)
+	err := walk.Walk(cfg, cfg.Root, func(f *walk.File) {
+		data, err := f.Read()
 		if err != nil {
 			return
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/port-gitops/port-gitops/internal/blueprint"
 	"github.com/port-gitops/port-gitops/internal/cmdutil"
 	"github.com/port-gitops/port-gitops/internal/config"
+	"github.com/port-gitops/port-gitops/internal/walk"
 )
 
 // Options are the init command's inputs.
@@ -153,7 +154,7 @@ func writeNew(path, body string) (bool, error) {
 
 func hasEntityFile(cfg *config.Config) (bool, error) {
 	found := false
-	err := cfg.Walk(cfg.Root, func(string, string, string) { found = true })
+	err := walk.Walk(cfg, cfg.Root, func(*walk.File) { found = true })
 	return found, err
 }
 

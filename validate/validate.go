@@ -24,6 +24,7 @@ import (
 	"github.com/port-gitops/port-gitops/internal/gitdiff"
 	"github.com/port-gitops/port-gitops/internal/lint"
 	"github.com/port-gitops/port-gitops/internal/report"
+	"github.com/port-gitops/port-gitops/internal/walk"
 )
 
 // Options are the validate command's inputs.
@@ -127,8 +128,9 @@ func Run(ctx context.Context, opts Options) error {
 			workers = runtime.GOMAXPROCS(0)
 		}
 		res, err = linter.RunParallel(ctx, func(check func(lint.Source)) error {
-			return cfg.WalkParallel(cfg.Root, workers, func(abs, rel, bp string) {
-				check(worktreeSource(abs, rel, bp, opts.Blueprint))
+			return walk.Parallel(cfg, cfg.Root, workers, func(f *walk.File) {
+				// check runs here, while f.Read may use the open directory.
+				check(lint.Source{File: f.Rel, Blueprint: pick(opts.Blueprint, f.Blueprint), Load: f.Read})
 			})
 		})
 	default:
@@ -182,7 +184,8 @@ func isEntityFile(cfg *config.Config, rel string, named bool) (bool, string) {
 func worktreeSources(cfg *config.Config, opts Options) ([]lint.Source, error) {
 	var sources []lint.Source
 	add := func(abs, rel, bp string) {
-		sources = append(sources, worktreeSource(abs, rel, bp, opts.Blueprint))
+		sources = append(sources, lint.Source{File: rel, Blueprint: pick(opts.Blueprint, bp),
+			Load: func() ([]byte, error) { return walk.ReadFile(abs) }})
 	}
 	for _, arg := range opts.Files {
 		abs := arg
@@ -197,7 +200,7 @@ func worktreeSources(cfg *config.Config, opts Options) ([]lint.Source, error) {
 			return nil, fmt.Errorf("%s: %w", arg, err)
 		}
 		if fi.IsDir() {
-			if err := cfg.Walk(abs, add); err != nil {
+			if err := walk.Walk(cfg, abs, func(f *walk.File) { add(f.Abs, f.Rel, f.Blueprint) }); err != nil {
 				return nil, err
 			}
 			continue
@@ -213,14 +216,12 @@ func worktreeSources(cfg *config.Config, opts Options) ([]lint.Source, error) {
 	return dedupe(sources), nil
 }
 
-// worktreeSource is an entity file in the working tree; the --blueprint
-// flag, when given, wins over the rule's blueprint.
-func worktreeSource(abs, rel, ruleBP, flagBP string) lint.Source {
-	bp := ruleBP
+// pick returns the --blueprint flag's blueprint when given, else the rule's.
+func pick(flagBP, ruleBP string) string {
 	if flagBP != "" {
-		bp = flagBP
+		return flagBP
 	}
-	return lint.Source{File: rel, Blueprint: bp, Load: func() ([]byte, error) { return readFile(abs) }}
+	return ruleBP
 }
 
 func dedupe(sources []lint.Source) []lint.Source {

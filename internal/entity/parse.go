@@ -67,7 +67,46 @@ func (d Diagnostic) Problem() Problem {
 // strings and number literals in the tree share one copy of it, which the
 // tree holds for as long as it lives.
 func Parse(data []byte) (*Value, []Diagnostic, error) {
+	return ParseIn(nil, data)
+}
+
+// An Arena holds the memory of parsed trees, for a caller that checks many
+// files one after another and is done with each tree before it parses the
+// next: ParseIn with the same Arena reuses the memory instead of allocating
+// (and later collecting) a tree per file. After Reset, every Value of every
+// tree parsed in the Arena is invalid; strings taken from them stay valid.
+// An Arena is not safe for concurrent use.
+type Arena struct {
+	vals    []Value
+	members []Member
+	elems   []*Value
+	used    bool
+}
+
+// maxArena bounds the tree an Arena keeps for reuse, so that one huge file
+// does not pin its memory.
+const maxArena = 1 << 14
+
+// Reset makes the Arena's memory available to the next ParseIn.
+func (a *Arena) Reset() {
+	if cap(a.vals) > maxArena || cap(a.members) > maxArena || cap(a.elems) > maxArena {
+		*a = Arena{}
+		return
+	}
+	clear(a.vals)
+	clear(a.members)
+	clear(a.elems)
+	a.used = false
+}
+
+// ParseIn is Parse with the tree's memory taken from a (fresh memory when a
+// is nil). Until a.Reset, further calls with a allocate as Parse does.
+func ParseIn(a *Arena, data []byte) (*Value, []Diagnostic, error) {
 	p := parserPool.Get().(*parser)
+	if a != nil && !a.used {
+		p.arena = a
+		a.used = true
+	}
 	root, err := p.parse(data)
 	diags := p.diags
 	p.release()
@@ -104,6 +143,7 @@ type parser struct {
 	scratchE []int
 	buf      []byte
 	diags    []Diagnostic
+	arena    *Arena // where build takes the tree's memory from, if set
 }
 
 // node is a value on the tape. For containers, first and n locate its
@@ -181,15 +221,7 @@ func (p *parser) parse(data []byte) (*Value, error) {
 
 // build turns the tape into the tree; the root is the first node.
 func (p *parser) build() *Value {
-	vals := make([]Value, len(p.tape))
-	var members []Member
-	if len(p.members) > 0 {
-		members = make([]Member, len(p.members))
-	}
-	var elems []*Value
-	if len(p.elems) > 0 {
-		elems = make([]*Value, len(p.elems))
-	}
+	vals, members, elems := p.treeMemory()
 	for i := range p.tape {
 		t := &p.tape[i]
 		v := &vals[i]
@@ -220,6 +252,31 @@ func (p *parser) build() *Value {
 		}
 	}
 	return &vals[0]
+}
+
+// treeMemory returns zeroed memory for the tree on the tape: from the
+// arena when there is one (growing it as needed), else freshly allocated.
+func (p *parser) treeMemory() (vals []Value, members []Member, elems []*Value) {
+	a := p.arena
+	if a == nil {
+		a = &Arena{}
+	}
+	if n := len(p.tape); cap(a.vals) < n {
+		a.vals = make([]Value, n)
+	} else {
+		a.vals = a.vals[:n]
+	}
+	if n := len(p.members); cap(a.members) < n {
+		a.members = make([]Member, n)
+	} else {
+		a.members = a.members[:n]
+	}
+	if n := len(p.elems); cap(a.elems) < n {
+		a.elems = make([]*Value, n)
+	} else {
+		a.elems = a.elems[:n]
+	}
+	return a.vals, a.members, a.elems
 }
 
 // pos returns the position of the next unread byte.

@@ -625,3 +625,44 @@ func TestParseResultsIndependent(t *testing.T) {
 		}
 	}
 }
+
+// A tree parsed in an Arena is the tree Parse gives, whatever the Arena
+// held before; a second ParseIn before Reset leaves the first tree alone.
+func TestParseInArena(t *testing.T) {
+	inputs := []string{benchEntity, `{}`, sampleEntity, `[{"k":1,"k":2},"x",[true,null]]`, `{"a":"\u00e9\n","b":[[],{}]}`, `"s"`, benchEntity}
+	var a Arena
+	for round := range 3 {
+		for i, in := range inputs {
+			want, wantDiags, err := Parse([]byte(in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, gotDiags, err := ParseIn(&a, []byte(in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(gotDiags, wantDiags) {
+				t.Fatalf("round %d, input %d: the arena's tree differs from Parse's", round, i)
+			}
+			// Not reset: this one must not take the first tree's memory.
+			other, _, err := ParseIn(&a, []byte(`{"z":[1,2,3],"y":{"x":null}}`))
+			if err != nil || other.Get("z") == nil {
+				t.Fatalf("second parse in the arena: %v", err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("round %d, input %d: a second ParseIn before Reset changed the first tree", round, i)
+			}
+			a.Reset()
+		}
+	}
+	// A syntax error leaves the arena usable.
+	if _, _, err := ParseIn(&a, []byte(`{"bad"`)); err == nil {
+		t.Fatal("no error for a broken document")
+	}
+	a.Reset()
+	got, _, err := ParseIn(&a, []byte(sampleEntity))
+	want, _, _ := Parse([]byte(sampleEntity))
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("after a syntax error: %v", err)
+	}
+}

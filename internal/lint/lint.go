@@ -67,7 +67,8 @@ type Linter struct {
 	Workers int
 	// KeepNodes keeps each entity's parsed tree in Entity.Node (sync needs
 	// it to build what it sends). Without it the trees are dropped as soon as
-	// a file is checked, so memory stays flat however large the catalog.
+	// a file is checked, and their memory serves the next file, so memory
+	// stays flat however large the catalog.
 	KeepNodes bool
 }
 
@@ -127,11 +128,6 @@ func (l *Linter) RunParallel(ctx context.Context, find func(check func(Source)) 
 			return
 		}
 		r := l.File(src)
-		if !l.KeepNodes {
-			for j := range r.Entities {
-				r.Entities[j].Node = nil
-			}
-		}
 		mu.Lock()
 		results = append(results, r)
 		mu.Unlock()
@@ -173,9 +169,14 @@ type FileResult struct {
 	Broken []error
 }
 
-// File checks one source on its own (no cross-file checks).
-func (l *Linter) File(src Source) FileResult {
-	fr := FileResult{file: src.File}
+// arenas hold parse-tree memory for files whose trees are dropped once
+// checked.
+var arenas = sync.Pool{New: func() any { return new(entity.Arena) }}
+
+// File checks one source on its own (no cross-file checks). Without
+// KeepNodes, the result's entities have no Node.
+func (l *Linter) File(src Source) (fr FileResult) {
+	fr = FileResult{file: src.File}
 	fileFinding := func(rule, msg string) {
 		fr.Findings = append(fr.Findings, report.Finding{File: src.File, Rule: rule, Severity: report.Error, Message: msg})
 	}
@@ -184,7 +185,18 @@ func (l *Linter) File(src Source) FileResult {
 		fileFinding("file", describeReadError(err))
 		return fr
 	}
-	root, diags, err := entity.Parse(data)
+	var arena *entity.Arena
+	if !l.KeepNodes {
+		arena = arenas.Get().(*entity.Arena)
+		defer func() {
+			for i := range fr.Entities {
+				fr.Entities[i].Node = nil
+			}
+			arena.Reset()
+			arenas.Put(arena)
+		}()
+	}
+	root, diags, err := entity.ParseIn(arena, data)
 	if err != nil {
 		var se *entity.SyntaxError
 		if !errors.As(err, &se) {

@@ -1,17 +1,14 @@
 //go:build unix
 
-package validate
+package walk
 
-import (
-	"errors"
-	"syscall"
-)
+import "syscall"
 
-// readFile reads a whole file with plain system calls: open, fstat, read,
+// ReadFile reads a whole file with plain system calls: open, fstat, read,
 // close. os.ReadFile also registers every file with the runtime's poller,
 // which on a catalog of thousands of small files costs more than reading
 // them.
-func readFile(path string) ([]byte, error) {
+func ReadFile(path string) ([]byte, error) {
 	fd, err := openRetry(path)
 	if err != nil {
 		return nil, &pathError{path, err}
@@ -22,7 +19,7 @@ func readFile(path string) ([]byte, error) {
 		return nil, &pathError{path, err}
 	}
 	if st.Mode&syscall.S_IFMT == syscall.S_IFDIR {
-		return nil, errors.New("is a directory, not an entity file")
+		return nil, errIsDir
 	}
 	regular := st.Mode&syscall.S_IFMT == syscall.S_IFREG
 	buf := make([]byte, 0, st.Size+1)

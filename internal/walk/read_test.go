@@ -1,4 +1,4 @@
-package validate
+package walk
 
 import (
 	"bytes"
@@ -18,15 +18,15 @@ func TestReadFile(t *testing.T) {
 		if err := os.WriteFile(p, want, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		got, err := readFile(p)
+		got, err := ReadFile(p)
 		if err != nil || !bytes.Equal(got, want) {
 			t.Fatalf("size %d: got %d bytes, %v", n, len(got), err)
 		}
 	}
-	if _, err := readFile(dir); err == nil || !strings.Contains(err.Error(), "is a directory") {
+	if _, err := ReadFile(dir); err == nil || !strings.Contains(err.Error(), "is a directory") {
 		t.Fatalf("directory: %v", err)
 	}
-	if _, err := readFile(filepath.Join(dir, "missing")); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := ReadFile(filepath.Join(dir, "missing")); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("missing file: %v", err)
 	}
 }

@@ -1,0 +1,142 @@
+package walk
+
+import (
+	"encoding/binary"
+	"io/fs"
+	"sync"
+	"syscall"
+)
+
+// dir is an open directory and its entries. On Linux it is read with plain
+// system calls (open, getdents64, close), its entries' types come from the
+// listing, and its files are opened relative to it, so the kernel looks up
+// one name instead of the whole path.
+type dir struct {
+	fd      int
+	path    string
+	entries []entry
+}
+
+var direntBufs = sync.Pool{New: func() any { b := make([]byte, 16<<10); return &b }}
+
+func openDir(path string) (*dir, error) {
+	fd, err := retry(func() (int, error) {
+		return syscall.Open(path, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	})
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	d := &dir{fd: fd, path: path}
+	bp := direntBufs.Get().(*[]byte)
+	defer direntBufs.Put(bp)
+	buf := *bp
+	for {
+		n, err := retry(func() (int, error) { return syscall.Getdents(fd, buf) })
+		if err != nil {
+			syscall.Close(fd)
+			return nil, &fs.PathError{Op: "readdirent", Path: path, Err: err}
+		}
+		if n <= 0 {
+			return d, nil
+		}
+		if err := d.parse(buf[:n]); err != nil {
+			syscall.Close(fd)
+			return nil, &fs.PathError{Op: "readdirent", Path: path, Err: err}
+		}
+	}
+}
+
+// Offsets in struct linux_dirent64: d_ino (8 bytes), d_off (8), d_reclen
+// (2), d_type (1), then the NUL-terminated name.
+const (
+	direntReclen = 16
+	direntType   = 18
+	direntName   = 19
+)
+
+func (d *dir) parse(buf []byte) error {
+	for len(buf) > 0 {
+		if len(buf) < direntName {
+			return syscall.EIO
+		}
+		reclen := int(binary.NativeEndian.Uint16(buf[direntReclen:]))
+		if reclen < direntName || reclen > len(buf) {
+			return syscall.EIO
+		}
+		rec := buf[:reclen]
+		buf = buf[reclen:]
+		name := rec[direntName:]
+		for i, c := range name {
+			if c == 0 {
+				name = name[:i]
+				break
+			}
+		}
+		if string(name) == "." || string(name) == ".." {
+			continue
+		}
+		e := entry{name: string(name)}
+		switch rec[direntType] {
+		case syscall.DT_DIR:
+			e.isDir = true
+		case syscall.DT_REG:
+			e.regular = true
+		case syscall.DT_UNKNOWN:
+			// Some file systems leave the type out of listings.
+			var st syscall.Stat_t
+			if err := syscall.Lstat(d.path+"/"+e.name, &st); err == nil {
+				e.isDir = st.Mode&syscall.S_IFMT == syscall.S_IFDIR
+				e.regular = st.Mode&syscall.S_IFMT == syscall.S_IFREG
+			}
+		}
+		d.entries = append(d.entries, e)
+	}
+	return nil
+}
+
+func (d *dir) close() { syscall.Close(d.fd) }
+
+// readRegular reads a file of d that the listing says is regular, into buf
+// (grown as needed and kept for the next file).
+func (d *dir) readRegular(name string, buf *[]byte) ([]byte, error) {
+	fd, err := retry(func() (int, error) {
+		return syscall.Openat(d.fd, name, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	})
+	if err != nil {
+		return nil, &pathError{name, err}
+	}
+	defer syscall.Close(fd)
+	b := (*buf)[:0]
+	if cap(b) == 0 {
+		b = make([]byte, 0, 16<<10)
+	}
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		want := cap(b) - len(b)
+		n, err := retry(func() (int, error) { return syscall.Read(fd, b[len(b):cap(b)]) })
+		if err == syscall.EISDIR {
+			return nil, errIsDir // replaced by a directory since the listing
+		}
+		if err != nil {
+			return nil, &pathError{name, err}
+		}
+		b = b[:len(b)+n]
+		// A regular file reads short only at its end: no need to ask
+		// again for the zero-length read that says so.
+		if n == 0 || n < want {
+			*buf = b
+			return b, nil
+		}
+	}
+}
+
+func retry(call func() (int, error)) (int, error) {
+	for {
+		n, err := call()
+		if err != syscall.EINTR {
+			return n, err
+		}
+	}
+}
