@@ -29,7 +29,9 @@ type Source struct {
 	// File is the path reported in findings: relative to the repository
 	// root, slash-separated (absolute for files outside it).
 	File string
-	// Load returns the file's bytes. It runs on a worker.
+	// Load returns the file's bytes. It runs on a worker, once; the bytes
+	// are not used after the check of the file, so Load may hand out a
+	// buffer it reuses.
 	Load func() ([]byte, error)
 	// Blueprint is the blueprint of entities that name none ("" if none).
 	Blueprint string
