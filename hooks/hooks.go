@@ -18,6 +18,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"text/template"
 
 	"github.com/urfave/cli/v2"
@@ -35,7 +36,11 @@ const PreviousSuffix = ".port-gitops-previous"
 //go:embed templates/hook.sh.tmpl
 var templates embed.FS
 
-var hookTemplate = template.Must(template.ParseFS(templates, "templates/hook.sh.tmpl"))
+// hookTemplate is parsed on first use, not at start: most runs of the
+// binary never install a hook.
+var hookTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.ParseFS(templates, "templates/hook.sh.tmpl"))
+})
 
 // hook is one git hook port-gitops can install.
 type hook struct {
@@ -149,7 +154,7 @@ func (o *Options) binary() (string, error) {
 // script renders a hook.
 func script(h hook, binary string) ([]byte, error) {
 	var b bytes.Buffer
-	err := hookTemplate.Execute(&b, map[string]any{
+	err := hookTemplate().Execute(&b, map[string]any{
 		"Fingerprint":    Fingerprint,
 		"Name":           h.name,
 		"Args":           h.args,

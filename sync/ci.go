@@ -5,6 +5,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // ciBefore returns the commit the CI system says the push started from, or
@@ -60,7 +61,9 @@ func repoName(getenv func(string) string, originURL, dirName string) string {
 	return dirName
 }
 
-var scpLike = regexp.MustCompile(`^(?:[^@/]+@)?([^:/]+):(.+)$`)
+// Compiled on first use, not at start: most runs of the binary are
+// validate, which never needs them.
+var scpLike = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:[^@/]+@)?([^:/]+):(.+)$`) })
 
 // normalizeRemote turns git@host:org/repo.git, https://user@host/org/repo.git
 // and ssh://git@host/org/repo into host/org/repo, dropping credentials.
@@ -73,7 +76,7 @@ func normalizeRemote(u string) string {
 		}
 		return rest
 	}
-	if m := scpLike.FindStringSubmatch(u); m != nil {
+	if m := scpLike().FindStringSubmatch(u); m != nil {
 		return m[1] + "/" + m[2]
 	}
 	return u
@@ -90,13 +93,13 @@ func branchName(getenv func(string) string, headBranch string) string {
 	return headBranch
 }
 
-var notIdentifier = regexp.MustCompile(`[^\p{L}0-9@_.+:/=-]+`)
+var notIdentifier = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^\p{L}0-9@_.+:/=-]+`) })
 
 // stateIdentifier is the identifier of the sync-state entity of a
 // repository and branch: repo@branch, with characters Port does not allow in
 // identifiers replaced by "-".
 func stateIdentifier(repo, branch string) string {
-	return notIdentifier.ReplaceAllString(repo+"@"+branch, "-")
+	return notIdentifier().ReplaceAllString(repo+"@"+branch, "-")
 }
 
 func readFileOS(p string) ([]byte, error) { return os.ReadFile(p) }
