@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/port-gitops/port-gitops/internal/entity"
+	"github.com/port-gitops/port-gitops/internal/report"
 )
 
 func openTestCache(t *testing.T) *Cache {
@@ -37,6 +38,9 @@ func check(t *testing.T, bp *Blueprint, src string) []string {
 	for i := range ents {
 		issues := append(CheckEnvelope(&ents[i]), bp.Validate(&ents[i])...)
 		for _, is := range issues {
+			if !report.KnownRule(is.Rule) {
+				t.Errorf("rule %q is not among report's described rules", is.Rule)
+			}
 			s := fmt.Sprintf("%s@%d:%d", is.Rule, is.Node.Pos.Line, is.Node.Pos.Column)
 			if is.Warning {
 				s = "w:" + s

@@ -63,6 +63,7 @@ func catalog() []Source {
 		source("dup/a.json", `{"identifier":"twice","properties":{"tier":"gold"}}`),
 		source("dup/b.json", `[{"identifier":"once","properties":{"tier":"gold"}},{"identifier":"twice","properties":{"tier":"silver"}}]`),
 		source("broken.json", `{"identifier": "x",`),
+		source("shapes.json", `[{"identifier":"k","identifier":"k","properties":{"tier":"gold"}},{"title":"no id"},{"identifier":"f","colour":"red","properties":{"tier":"gold"}},3]`),
 		Source{File: "unreadable.json", Load: func() ([]byte, error) { return nil, errors.New("permission denied") }},
 	)
 	return srcs
@@ -74,16 +75,20 @@ func TestRunIsTheSameWhateverTheWorkersAndOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want.Files != 44 || len(want.Entities) != 43 {
+	if want.Files != 45 || len(want.Entities) != 45 {
 		t.Fatalf("files %d, entities %d", want.Files, len(want.Entities))
 	}
 	rules := map[string]int{}
 	for _, f := range want.Findings {
 		rules[f.Rule]++
+		if !report.KnownRule(f.Rule) {
+			t.Errorf("rule %q is not among report's described rules", f.Rule)
+		}
 	}
 	// 40 files with replicas i%3: 14 zeros; i%7==0: 6 bad tiers; one
 	// identifier in two files (two findings); one syntax error; one read error.
-	for rule, n := range map[string]int{"minimum": 14, "enum": 6, "duplicate-entity": 2, "json-syntax": 1, "file": 1} {
+	for rule, n := range map[string]int{"minimum": 14, "enum": 6, "duplicate-entity": 2, "json-syntax": 1, "file": 1,
+		"duplicate-key": 1, "identifier-missing": 1, "unknown-field": 1, "entity-shape": 1} {
 		if rules[rule] != n {
 			t.Errorf("%d %s findings, want %d (all: %v)", rules[rule], rule, n, rules)
 		}

@@ -89,7 +89,7 @@ func (s sarifRenderer) Render(w io.Writer, findings []Finding, _ Summary) error 
 	sort.Strings(ids)
 	driver := sarifDriver{Name: "port-gitops", Version: s.opts.Version, Rules: make([]sarifRule, 0, len(ids))}
 	for _, id := range ids {
-		driver.Rules = append(driver.Rules, sarifRule{ID: id, ShortDescription: sarifMessage{ruleDescriptions[id]}})
+		driver.Rules = append(driver.Rules, sarifRule{ID: id, ShortDescription: sarifMessage{RuleDescription(id)}})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -99,6 +99,22 @@ func (s sarifRenderer) Render(w io.Writer, findings []Finding, _ Summary) error 
 		Version: "2.1.0",
 		Runs:    []sarifRun{{Tool: sarifTool{Driver: driver}, Results: results}},
 	})
+}
+
+// KnownRule reports whether rule is one of the rules findings name, each
+// described in a sentence for SARIF consumers. Every package that makes
+// findings checks its rules against it in its tests.
+func KnownRule(rule string) bool {
+	_, ok := ruleDescriptions[rule]
+	return ok
+}
+
+// RuleDescription describes rule in a sentence.
+func RuleDescription(rule string) string {
+	if d, ok := ruleDescriptions[rule]; ok {
+		return d
+	}
+	return "See the finding's message."
 }
 
 // ruleDescriptions describe each rule in a sentence, for SARIF consumers.
