@@ -192,45 +192,80 @@ func Install(ctx context.Context, opts Options) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create hooks directory: %w", err)
 	}
-	for _, h := range todo {
-		if err := install(opts, dir, h, bin); err != nil {
+	// Look at every hook before touching any, so that a conflict on the
+	// second does not leave the first installed.
+	plans := make([]plan, len(todo))
+	for i, h := range todo {
+		if plans[i], err = planInstall(dir, h, bin); err != nil {
+			return err
+		}
+	}
+	for _, p := range plans {
+		if err := p.apply(opts); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func install(opts Options, dir string, h hook, bin string) error {
-	path := filepath.Join(dir, h.name)
-	prev := path + PreviousSuffix
-	want, err := script(h, bin)
-	if err != nil {
-		return err
+// plan is what installing one hook takes.
+type plan struct {
+	h          hook
+	path, prev string
+	want       []byte
+	current    bool // our hook, exactly as it would be written, is there
+	keep       bool // a foreign hook is there, to keep as prev
+}
+
+func planInstall(dir string, h hook, bin string) (plan, error) {
+	p := plan{h: h, path: filepath.Join(dir, h.name)}
+	p.prev = p.path + PreviousSuffix
+	var err error
+	if p.want, err = script(h, bin); err != nil {
+		return p, err
 	}
-	cur, err := os.ReadFile(path)
+	cur, err := os.ReadFile(p.path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
+		if _, err := os.Lstat(p.path); err == nil {
+			// A dangling symlink: a hook all the same, kept like one.
+			p.keep = true
+		}
 	case err != nil:
-		return fmt.Errorf("read %s: %w", path, err)
+		return p, fmt.Errorf("read %s: %w", p.path, err)
 	case isOurs(cur):
-		if bytes.Equal(cur, want) {
-			fmt.Fprintf(opts.IO.Out, "%s hook is already installed at %s\n", h.name, path)
-			return nil
-		}
+		p.current = bytes.Equal(cur, p.want)
 	default:
-		// A foreign hook: keep it beside ours, unless that place is taken.
-		if _, err := os.Lstat(prev); err == nil {
-			return fmt.Errorf("cannot install the %s hook: %s is not port-gitops's and %s already exists; merge or remove one of them by hand", h.name, path, prev)
-		}
-		if err := os.Rename(path, prev); err != nil {
-			return fmt.Errorf("keep the existing %s hook: %w", h.name, err)
-		}
-		fmt.Fprintf(opts.IO.Out, "kept the existing %s hook as %s; it runs first\n", h.name, prev)
+		p.keep = true
 	}
-	if err := atomicfile.WriteFile(path, want, 0o755); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+	if p.keep {
+		if _, err := os.Lstat(p.prev); err == nil {
+			return p, fmt.Errorf("cannot install the %s hook: %s is not port-gitops's and %s already exists; merge or remove one of them by hand (nothing was changed)", h.name, p.path, p.prev)
+		}
 	}
-	fmt.Fprintf(opts.IO.Out, "installed %s hook at %s (runs: port-gitops %s)\n", h.name, path, h.args)
+	return p, nil
+}
+
+func (p plan) apply(opts Options) error {
+	if p.current {
+		fmt.Fprintf(opts.IO.Out, "%s hook is already installed at %s\n", p.h.name, p.path)
+		return nil
+	}
+	if p.keep {
+		// A second name for the foreign hook, then ours replaces the first
+		// in one rename: git always finds a hook at the path. Where hard
+		// links are not possible, the hook is moved aside instead.
+		if err := os.Link(p.path, p.prev); err != nil {
+			if err := os.Rename(p.path, p.prev); err != nil {
+				return fmt.Errorf("keep the existing %s hook: %w", p.h.name, err)
+			}
+		}
+		fmt.Fprintf(opts.IO.Out, "kept the existing %s hook as %s; it runs first\n", p.h.name, p.prev)
+	}
+	if err := atomicfile.WriteFile(p.path, p.want, 0o755); err != nil {
+		return fmt.Errorf("write %s: %w", p.path, err)
+	}
+	fmt.Fprintf(opts.IO.Out, "installed %s hook at %s (runs: port-gitops %s)\n", p.h.name, p.path, p.h.args)
 	return nil
 }
 
@@ -247,6 +282,17 @@ func Uninstall(ctx context.Context, opts Options) error {
 		cur, err := os.ReadFile(path)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
+			if _, lerr := os.Lstat(path); lerr == nil {
+				fmt.Fprintf(opts.IO.Out, "left %s alone: it is not a port-gitops hook\n", path)
+				continue
+			}
+			// Ours was deleted by hand: the hook it had kept still goes back.
+			if _, err := os.Lstat(prev); err == nil {
+				if err := os.Rename(prev, path); err != nil {
+					return fmt.Errorf("restore the previous %s hook: %w", h.name, err)
+				}
+				fmt.Fprintf(opts.IO.Out, "restored the previous %s hook\n", h.name)
+			}
 			continue
 		case err != nil:
 			return fmt.Errorf("read %s: %w", path, err)
@@ -254,16 +300,19 @@ func Uninstall(ctx context.Context, opts Options) error {
 			fmt.Fprintf(opts.IO.Out, "left %s alone: it is not a port-gitops hook\n", path)
 			continue
 		}
+		if _, err := os.Lstat(prev); err == nil {
+			// The previous hook takes our hook's place in one rename.
+			if err := os.Rename(prev, path); err != nil {
+				return fmt.Errorf("restore the previous %s hook: %w", h.name, err)
+			}
+			fmt.Fprintf(opts.IO.Out, "removed %s hook %s\n", h.name, path)
+			fmt.Fprintf(opts.IO.Out, "restored the previous %s hook\n", h.name)
+			continue
+		}
 		if err := os.Remove(path); err != nil {
 			return fmt.Errorf("remove %s: %w", path, err)
 		}
 		fmt.Fprintf(opts.IO.Out, "removed %s hook %s\n", h.name, path)
-		if _, err := os.Lstat(prev); err == nil {
-			if err := os.Rename(prev, path); err != nil {
-				return fmt.Errorf("restore the previous %s hook: %w", h.name, err)
-			}
-			fmt.Fprintf(opts.IO.Out, "restored the previous %s hook\n", h.name)
-		}
 	}
 	return nil
 }
