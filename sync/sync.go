@@ -367,16 +367,22 @@ func (s *syncer) checkCheckout(head gitdiff.Hash) error {
 		return filepath.ToSlash(r)
 	}
 	wantCfg := relOf(filepath.Join(s.cfg.Root, filepath.FromSlash(cfgPath)))
-	wantCache := relOf(s.cfg.BlueprintDir) + "/"
-	files, err := s.repo.Files(head, func(p string) bool {
-		return (cfgMissing && p == wantCfg) || (cacheMissing && strings.HasPrefix(p, wantCache))
-	})
-	if err != nil || len(files) == 0 {
-		return nil // HEAD has none either: the defaults are what the user has
+	wantCache := relOf(s.cfg.BlueprintDir)
+	missing := ""
+	for _, c := range []struct {
+		absent bool
+		path   string
+	}{{cfgMissing, wantCfg}, {cacheMissing, wantCache}} {
+		if !c.absent || c.path == "" || c.path == ".." || strings.HasPrefix(c.path, "../") {
+			continue
+		}
+		if has, err := s.repo.Has(head, c.path); err == nil && has {
+			missing = c.path
+			break
+		}
 	}
-	missing := strings.TrimSuffix(wantCache, "/")
-	if cfgMissing && files[0].Path == wantCfg {
-		missing = wantCfg
+	if missing == "" {
+		return nil // HEAD has none either: the defaults are what the user has
 	}
 	return cmdutil.Usagef("%s is in HEAD but not in the working tree (a sparse checkout, or a clone without a checkout?): sync reads the configuration and the blueprint cache from the working tree; add them with: git sparse-checkout add %s", missing, filepath.ToSlash(filepath.Dir(wantCfg)))
 }

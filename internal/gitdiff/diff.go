@@ -72,6 +72,42 @@ func (r *Repo) Files(commit Hash, match func(path string) bool) ([]File, error) 
 	return files, nil
 }
 
+// Has reports whether commit's tree holds path (slash-separated): a file,
+// or a directory with something in it. It reads only the trees on the way
+// to path, however large the repository.
+func (r *Repo) Has(commit Hash, path string) (bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	tree, err := r.commitTree(commit)
+	if err != nil {
+		return false, fmt.Errorf("look up %s in %s: %w", path, short(commit), err)
+	}
+	parts := strings.Split(path, "/")
+	for i, name := range parts {
+		entries, err := r.loadTree(tree)
+		if err != nil {
+			return false, fmt.Errorf("look up %s in %s: %w", path, short(commit), err)
+		}
+		var found *treeEntry
+		for j := range entries {
+			if string(entries[j].name) == name {
+				found = &entries[j]
+				break
+			}
+		}
+		switch {
+		case found == nil:
+			return false, nil
+		case i == len(parts)-1:
+			return found.isTree() || found.isFile(), nil
+		case !found.isTree():
+			return false, nil
+		}
+		tree = found.hash
+	}
+	return false, nil
+}
+
 // commitTree returns the tree of commit h; ZeroHash gives the empty tree.
 // r.mu must be held.
 func (r *Repo) commitTree(h Hash) (Hash, error) {

@@ -405,3 +405,32 @@ func TestParseHash(t *testing.T) {
 		t.Errorf("ParseHash = %s, %v", h, err)
 	}
 }
+
+func TestHas(t *testing.T) {
+	needGit(t)
+	dir := initRepo(t)
+	writeFile(t, dir, ".port/gitops.yaml", "entities: []\n")
+	writeFile(t, dir, ".port/blueprints/service.json", "{}")
+	writeFile(t, dir, "svc/a/entity.json", "{}")
+	head := commitAll(t, dir, "one")
+	r := openRepo(t, dir)
+	for path, want := range map[string]bool{
+		".port/gitops.yaml":             true,
+		".port/blueprints":              true, // a directory
+		".port/blueprints/service.json": true,
+		".port":                         true,
+		"svc/a/entity.json":             true,
+		"svc/a/entity.json/x":           false, // below a file
+		"svc/b":                         false,
+		".port/gitops.yml":              false,
+		"missing":                       false,
+	} {
+		got, err := r.Has(head, path)
+		if err != nil || got != want {
+			t.Errorf("Has(%q) = %v, %v; want %v", path, got, err, want)
+		}
+	}
+	if got, err := r.Has(ZeroHash, ".port"); err != nil || got {
+		t.Errorf("the empty tree has .port: %v, %v", got, err)
+	}
+}
