@@ -110,33 +110,13 @@ func (d *dir) readRegular(name string, buf *[]byte) ([]byte, error) {
 	if cap(b) == 0 {
 		b = make([]byte, 0, 16<<10)
 	}
-	for {
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-		want := cap(b) - len(b)
-		n, err := retry(func() (int, error) { return syscall.Read(fd, b[len(b):cap(b)]) })
-		if err == syscall.EISDIR {
-			return nil, errIsDir // replaced by a directory since the listing
-		}
-		if err != nil {
-			return nil, &pathError{name, err}
-		}
-		b = b[:len(b)+n]
-		// A regular file reads short only at its end: no need to ask
-		// again for the zero-length read that says so.
-		if n == 0 || n < want {
-			*buf = b
-			return b, nil
-		}
+	b, err = readAll(fd, b, true)
+	switch {
+	case err == syscall.EISDIR:
+		return nil, errIsDir // replaced by a directory since the listing
+	case err != nil:
+		return nil, &pathError{name, err}
 	}
-}
-
-func retry(call func() (int, error)) (int, error) {
-	for {
-		n, err := call()
-		if err != syscall.EINTR {
-			return n, err
-		}
-	}
+	*buf = b
+	return b, nil
 }

@@ -22,33 +22,45 @@ func ReadFile(path string) ([]byte, error) {
 		return nil, errIsDir
 	}
 	regular := st.Mode&syscall.S_IFMT == syscall.S_IFREG
-	buf := make([]byte, 0, st.Size+1)
+	data, err := readAll(fd, make([]byte, 0, st.Size+1), regular)
+	if err != nil {
+		return nil, &pathError{path, err}
+	}
+	return data, nil
+}
+
+// readAll reads fd to its end, appending to b.
+func readAll(fd int, b []byte, regular bool) ([]byte, error) {
 	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
 		}
-		want := cap(buf) - len(buf)
-		n, err := syscall.Read(fd, buf[len(buf):cap(buf)])
+		want := cap(b) - len(b)
+		n, err := syscall.Read(fd, b[len(b):cap(b)])
 		if err == syscall.EINTR {
 			continue
 		}
 		if err != nil {
-			return nil, &pathError{path, err}
+			return nil, err
 		}
-		buf = buf[:len(buf)+n]
+		b = b[:len(b)+n]
 		// A regular file reads short only at its end: no need to ask
 		// again for the zero-length read that says so.
 		if n == 0 || (regular && n < want) {
-			return buf, nil
+			return b, nil
 		}
 	}
 }
 
 func openRetry(path string) (int, error) {
+	return retry(func() (int, error) { return syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0) })
+}
+
+func retry(call func() (int, error)) (int, error) {
 	for {
-		fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		n, err := call()
 		if err != syscall.EINTR {
-			return fd, err
+			return n, err
 		}
 	}
 }
