@@ -108,10 +108,45 @@ Examples:
 // hooks (shared by linked worktrees). It asks git itself, which knows every
 // layout (.git files, worktrees, relative hooksPath).
 func Dir(ctx context.Context, dir string) (string, error) {
-	if _, err := exec.LookPath("git"); err != nil {
-		return "", errors.New("git is not installed")
+	out, err := gitRevParse(ctx, dir, "--git-path", "hooks")
+	if err != nil {
+		return "", err
 	}
-	cmd := exec.CommandContext(ctx, "git", "rev-parse", "--path-format=absolute", "--git-path", "hooks")
+	p := out[0]
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(dir, p)
+	}
+	return p, nil
+}
+
+// hooksPathNote says what is unusual about a hooks directory that
+// core.hooksPath puts outside the git directory: inside the working tree
+// the hooks are files git sees; elsewhere other repositories may share
+// them. It is "" for the usual place.
+func hooksPathNote(ctx context.Context, dir, hooks string) string {
+	out, err := gitRevParse(ctx, dir, "--git-common-dir")
+	if err != nil || within(hooks, out[0]) {
+		return ""
+	}
+	if top, err := gitRevParse(ctx, dir, "--show-toplevel"); err == nil && within(hooks, top[0]) {
+		return fmt.Sprintf("note: git runs hooks from %s (core.hooksPath), inside the working tree: git sees the hook files, so commit them for everyone or ignore them", hooks)
+	}
+	return fmt.Sprintf("note: git runs hooks from %s (core.hooksPath), outside this repository: every repository that uses that directory runs these hooks", hooks)
+}
+
+// within reports whether path is dir or below it.
+func within(path, dir string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// gitRevParse runs git rev-parse --path-format=absolute with args in dir
+// and returns its output lines.
+func gitRevParse(ctx context.Context, dir string, args ...string) ([]string, error) {
+	if _, err := exec.LookPath("git"); err != nil {
+		return nil, errors.New("git is not installed")
+	}
+	cmd := exec.CommandContext(ctx, "git", append([]string{"rev-parse", "--path-format=absolute"}, args...)...)
 	cmd.Dir = dir
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -119,15 +154,15 @@ func Dir(ctx context.Context, dir string) (string, error) {
 	if err != nil {
 		msg := strings.TrimSpace(stderr.String())
 		if strings.Contains(msg, "not a git repository") {
-			return "", cmdutil.Usagef("%s is not in a git repository", dir)
+			return nil, cmdutil.Usagef("%s is not in a git repository", dir)
 		}
-		return "", fmt.Errorf("find the hooks directory: git rev-parse: %v: %s", err, msg)
+		return nil, fmt.Errorf("find the hooks directory: git rev-parse: %v: %s", err, msg)
 	}
-	p := strings.TrimSpace(string(out))
-	if !filepath.IsAbs(p) {
-		p = filepath.Join(dir, p)
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if lines[0] == "" {
+		return nil, fmt.Errorf("find the hooks directory: git rev-parse said %q", out)
 	}
-	return p, nil
+	return lines, nil
 }
 
 func (o *Options) binary() (string, error) {
@@ -191,6 +226,9 @@ func Install(ctx context.Context, opts Options) error {
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create hooks directory: %w", err)
+	}
+	if note := hooksPathNote(ctx, opts.IO.Dir, dir); note != "" {
+		fmt.Fprintln(opts.IO.Out, note)
 	}
 	// Look at every hook before touching any, so that a conflict on the
 	// second does not leave the first installed.
