@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/port-gitops/port-gitops/internal/blueprint"
@@ -77,36 +78,21 @@ type Linter struct {
 // Run checks every source, in parallel, and then the entities across files
 // (the same blueprint and identifier defined twice).
 func (l *Linter) Run(ctx context.Context, sources []Source) (*Result, error) {
-	ch := make(chan Source)
-	go func() {
-		defer close(ch)
-		for _, s := range sources {
-			select {
-			case ch <- s:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return l.RunStream(ctx, ch)
-}
-
-// RunStream is Run for sources that arrive while they are being found, so
-// that checking starts with the first file. The result is the same whatever
-// the order of arrival.
-func (l *Linter) RunStream(ctx context.Context, sources <-chan Source) (*Result, error) {
 	workers := l.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	return l.RunParallel(ctx, func(check func(Source)) error {
-		var wg sync.WaitGroup
-		for range workers {
+		var (
+			next atomic.Int64
+			wg   sync.WaitGroup
+		)
+		for range min(workers, len(sources)) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for src := range sources {
-					check(src)
+				for i := next.Add(1) - 1; i < int64(len(sources)); i = next.Add(1) - 1 {
+					check(sources[i])
 				}
 			}()
 		}
