@@ -108,24 +108,33 @@ Examples:
 // hooks (shared by linked worktrees). It asks git itself, which knows every
 // layout (.git files, worktrees, relative hooksPath).
 func Dir(ctx context.Context, dir string) (string, error) {
-	out, err := gitRevParse(ctx, dir, "--git-path", "hooks")
+	hooks, _, err := locate(ctx, dir)
+	return hooks, err
+}
+
+// locate returns the hooks directory and the common git directory, from one
+// git rev-parse.
+func locate(ctx context.Context, dir string) (hooks, common string, err error) {
+	out, err := gitRevParse(ctx, dir, "--git-path", "hooks", "--git-common-dir")
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	p := out[0]
-	if !filepath.IsAbs(p) {
-		p = filepath.Join(dir, p)
+	if len(out) < 2 {
+		return "", "", fmt.Errorf("find the hooks directory: git rev-parse said %q", strings.Join(out, "\n"))
 	}
-	return p, nil
+	hooks, common = out[0], out[1]
+	if !filepath.IsAbs(hooks) {
+		hooks = filepath.Join(dir, hooks)
+	}
+	return hooks, common, nil
 }
 
 // hooksPathNote says what is unusual about a hooks directory that
-// core.hooksPath puts outside the git directory: inside the working tree
-// the hooks are files git sees; elsewhere other repositories may share
+// core.hooksPath puts outside the common git directory: inside the working
+// tree the hooks are files git sees; elsewhere other repositories may share
 // them. It is "" for the usual place.
-func hooksPathNote(ctx context.Context, dir, hooks string) string {
-	out, err := gitRevParse(ctx, dir, "--git-common-dir")
-	if err != nil || within(hooks, out[0]) {
+func hooksPathNote(ctx context.Context, dir, hooks, common string) string {
+	if within(hooks, common) {
 		return ""
 	}
 	if top, err := gitRevParse(ctx, dir, "--show-toplevel"); err == nil && within(hooks, top[0]) {
@@ -212,7 +221,7 @@ func isOurs(data []byte) bool {
 // Install writes the hooks. It is idempotent and never loses a hook that was
 // there before.
 func Install(ctx context.Context, opts Options) error {
-	dir, err := Dir(ctx, opts.IO.Dir)
+	dir, common, err := locate(ctx, opts.IO.Dir)
 	if err != nil {
 		return err
 	}
@@ -227,7 +236,7 @@ func Install(ctx context.Context, opts Options) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create hooks directory: %w", err)
 	}
-	if note := hooksPathNote(ctx, opts.IO.Dir, dir); note != "" {
+	if note := hooksPathNote(ctx, opts.IO.Dir, dir, common); note != "" {
 		fmt.Fprintln(opts.IO.Out, note)
 	}
 	// Look at every hook before touching any, so that a conflict on the

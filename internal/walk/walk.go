@@ -173,12 +173,12 @@ func (w *walker) finish(d *dir, abs, rel string, buf *[]byte) {
 func (w *walker) visit(d *dir, abs, rel string) (files []File, subdirs []pending) {
 	c := w.cfg
 	for _, e := range d.entries {
-		childAbs := abs + string(filepath.Separator) + e.name
 		childRel := e.name
 		if rel != "." {
 			childRel = rel + "/" + e.name
 		}
 		if e.isDir {
+			childAbs := abs + string(filepath.Separator) + e.name
 			if e.name == ".git" || childAbs == c.BlueprintDir || !c.CanMatchUnder(childRel) {
 				continue
 			}
@@ -190,6 +190,7 @@ func (w *walker) visit(d *dir, abs, rel string) (files []File, subdirs []pending
 			continue
 		}
 		if r := c.Match(childRel); r != nil {
+			childAbs := abs + string(filepath.Separator) + e.name
 			files = append(files, File{Abs: childAbs, Rel: childRel, Blueprint: r.Blueprint, dir: d, name: e.name, regular: e.regular})
 		}
 	}
