@@ -85,9 +85,16 @@ func versionCommand(io *cmdutil.IO, v string) *cli.Command {
 		Name:        "version",
 		Usage:       "print the version of port-gitops",
 		Description: "Example:\n   port-gitops version",
-		Action: func(*cli.Context) error {
-			_, err := fmt.Fprintf(io.Out, "port-gitops %s\n", v)
-			return err
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return cmdutil.Usagef("version takes no arguments, got %q", c.Args().First())
+			}
+			return printVersion(io, v)
 		},
 	}
+}
+
+func printVersion(io *cmdutil.IO, v string) error {
+	_, err := fmt.Fprintf(io.Out, "port-gitops %s\n", v)
+	return err
 }

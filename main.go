@@ -6,12 +6,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"runtime/debug"
 	"strings"
+	"syscall"
 
 	"github.com/mattn/go-isatty"
 	"github.com/urfave/cli/v2"
@@ -29,7 +31,12 @@ import (
 var version = ""
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// After the first Ctrl-C the command winds down; a second one kills.
+		<-ctx.Done()
+		stop()
+	}()
 	code := run(ctx, os.Args, os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	stop()
 	os.Exit(code)
@@ -57,7 +64,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // runWith runs the program with the given streams, environment and working
 // directory, and returns the exit code.
 func runWith(ctx context.Context, io *cmdutil.IO, args []string) int {
-	err := newApp(io).RunContext(ctx, args)
+	app := newApp(io)
+	err := app.RunContext(ctx, interspersed(app, helpArgs(app, args)))
+	if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		// Interrupted (Ctrl-C, or SIGTERM from a cancelled CI job): the
+		// shell's convention, 128 + SIGINT.
+		fmt.Fprintln(io.Err, "port-gitops: interrupted")
+		return cmdutil.ExitInterrupted
+	}
 	code := cmdutil.ExitCode(err) // the one place errors become exit codes
 	if err != nil && code != cmdutil.ExitFindings {
 		fmt.Fprintf(io.Err, "port-gitops: %v\n", err)
@@ -92,7 +106,13 @@ func newApp(io *cmdutil.IO) *cli.App {
 		CommandNotFound: func(c *cli.Context, name string) {
 			// Reported through the error returned by Action below.
 		},
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "version", Aliases: []string{"v"}, Usage: "print the version"},
+		},
 		Action: func(c *cli.Context) error {
+			if c.Bool("version") {
+				return printVersion(io, v)
+			}
 			if c.Args().Present() {
 				return cmdutil.Usagef("unknown command %q (run port-gitops --help)", c.Args().First())
 			}
@@ -108,6 +128,15 @@ func newApp(io *cmdutil.IO) *cli.App {
 	for _, c := range app.Commands {
 		setUsageErrors(c)
 	}
+	// Help: examples under their own heading, one default per flag, real
+	// placeholders. urfave/cli renders flags through this package-level
+	// hook; every app this process builds wants the same.
+	cli.FlagStringer = flagString
+	examplesHeading(app.Commands)
+	if desc, ex, ok := cutExamples(app.Description); ok {
+		app.Description = desc
+		app.CustomAppHelpTemplate = strings.TrimRight(cli.AppHelpTemplate, "\n") + "\n\nEXAMPLES:\n" + ex + "\n"
+	}
 	return app
 }
 
@@ -118,10 +147,6 @@ func setUsageErrors(c *cli.Command) {
 	for _, s := range c.Subcommands {
 		setUsageErrors(s)
 	}
-}
-
-func onUsageError(_ *cli.Context, err error, _ bool) error {
-	return cmdutil.Usage(err)
 }
 
 func buildVersion() string {

@@ -175,7 +175,7 @@ func TestEveryCommandHelpHasAnExample(t *testing.T) {
 			if c.Name == "help" {
 				continue
 			}
-			if !strings.Contains(c.Description, "Example") {
+			if !strings.Contains(c.CustomHelpTemplate, "\nEXAMPLES:\n") {
 				t.Errorf("%s %s: --help has no example", strings.Join(prefix, " "), c.Name)
 			}
 			walk(append(prefix, c.Name), c.Subcommands)

@@ -15,12 +15,16 @@ import (
 	"github.com/port-gitops/port-gitops/internal/portapi"
 )
 
-// Exit codes, documented in the README. No other values are ever returned.
+// Exit codes, documented in the README. No other values are ever returned;
+// ExitCode maps errors to the first four, main.go alone returns ExitInterrupted.
 const (
 	ExitOK       = 0 // everything valid or synced
 	ExitFindings = 1 // findings: invalid entities, entities Port rejected, a stale cache
 	ExitUsage    = 2 // usage or configuration error
 	ExitRun      = 3 // could not run: I/O, git, network or auth after retries
+	// ExitInterrupted is 128 + SIGINT, the shell's convention for a command
+	// stopped by Ctrl-C (or by SIGTERM from a cancelled CI job).
+	ExitInterrupted = 130
 )
 
 // IO is what a command may touch of the process: its streams, its environment
@@ -89,7 +93,8 @@ func ExitCode(err error) int {
 
 // UseColor decides whether output gets colour: "always", "never", or "auto",
 // which honours NO_COLOR (any value turns colour off), then CLICOLOR_FORCE
-// (any value but 0 turns it on), then whether Out is a terminal.
+// (any value but 0 turns it on), then TERM=dumb (off), then whether Out is a
+// terminal.
 func UseColor(when string, o *IO) (bool, error) {
 	switch when {
 	case "always":
@@ -102,6 +107,9 @@ func UseColor(when string, o *IO) (bool, error) {
 		}
 		if v := o.Env("CLICOLOR_FORCE"); v != "" && v != "0" {
 			return true, nil
+		}
+		if o.Env("TERM") == "dumb" {
+			return false, nil
 		}
 		return o.IsTerminal, nil
 	}

@@ -1,0 +1,234 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/port-gitops/port-gitops/internal/cmdutil"
+	"github.com/port-gitops/port-gitops/internal/entity"
+)
+
+// interspersed moves the flags of the command that args name in front of its
+// positional arguments, so that `validate a.json --format json` works as gh
+// and most CLIs do: urfave/cli stops reading flags at the first positional
+// argument. Everything after "--" stays positional; a flag that takes a value
+// keeps the value that follows it; an unknown flag is moved too, so that the
+// parser reports it. args[0] is the program name.
+func interspersed(app *cli.App, args []string) []string {
+	if len(args) < 2 {
+		return args
+	}
+	out := []string{args[0]}
+	i := 1
+	// The command path: leading flags of the app (--help, --version) and
+	// command names, down to the deepest command named.
+	cmds := app.Commands
+	var leaf *cli.Command
+	for i < len(args) {
+		a := args[i]
+		if strings.HasPrefix(a, "-") {
+			break
+		}
+		c := findCommand(cmds, a)
+		if c == nil {
+			break
+		}
+		out = append(out, a)
+		leaf = c
+		cmds = c.Subcommands
+		i++
+		if len(cmds) == 0 {
+			break
+		}
+	}
+	if leaf == nil || leaf.SkipFlagParsing {
+		return append(out, args[i:]...)
+	}
+	takesValue := map[string]bool{}
+	for _, f := range leaf.Flags {
+		tv := false
+		if d, ok := f.(cli.DocGenerationFlag); ok {
+			tv = d.TakesValue()
+		}
+		for _, n := range f.Names() {
+			takesValue[n] = tv
+		}
+	}
+	var flags, positional []string
+	for ; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			positional = append(positional, args[i:]...)
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			positional = append(positional, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimLeft(a, "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		if takesValue[name] && i+1 < len(args) {
+			i++
+			flags = append(flags, args[i])
+		}
+	}
+	out = append(out, flags...)
+	return append(out, positional...)
+}
+
+func findCommand(cmds []*cli.Command, name string) *cli.Command {
+	for _, c := range cmds {
+		if c.HasName(name) {
+			return c
+		}
+	}
+	return nil
+}
+
+// onUsageError makes flag mistakes usage errors (exit 2) and words an unknown
+// flag as `unknown flag --formt (did you mean --format?)`.
+func onUsageError(c *cli.Context, err error, _ bool) error {
+	const undefined = "flag provided but not defined: -"
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, undefined); ok {
+		name = strings.TrimLeft(name, "-")
+		var candidates []string
+		if c != nil && c.Command != nil {
+			for _, f := range c.Command.Flags {
+				candidates = append(candidates, f.Names()...)
+			}
+		}
+		if c != nil && c.App != nil && (c.Command == nil || c.Command.Name == "") {
+			for _, f := range c.App.Flags {
+				candidates = append(candidates, f.Names()...)
+			}
+		}
+		text := fmt.Sprintf("unknown flag %s", dashes(name))
+		if s := entity.Suggest(name, candidates); s != "" {
+			text += fmt.Sprintf(" (did you mean %s?)", dashes(s))
+		}
+		return cmdutil.Usagef("%s", text)
+	}
+	return cmdutil.Usage(err)
+}
+
+// dashes writes a flag name as it is typed: -v, --format.
+func dashes(name string) string {
+	if len([]rune(name)) == 1 {
+		return "-" + name
+	}
+	return "--" + name
+}
+
+// helpArgs turns `help CMD SUB...` into `CMD SUB... --help`: urfave/cli's
+// help command only looks one level down, so `help blueprints pull` would
+// show the help of blueprints.
+func helpArgs(app *cli.App, args []string) []string {
+	if len(args) < 3 || (args[1] != "help" && args[1] != "h") {
+		return args
+	}
+	cmds := app.Commands
+	path := []string{args[0]}
+	for _, a := range args[2:] {
+		c := findCommand(cmds, a)
+		if c == nil {
+			return args // let the help command say what it does not know
+		}
+		path = append(path, a)
+		cmds = c.Subcommands
+	}
+	return append(path, "--help")
+}
+
+// examplesHeading moves the examples at the end of every command's
+// description under an EXAMPLES heading of their own.
+func examplesHeading(cmds []*cli.Command) {
+	for _, c := range cmds {
+		examplesHeading(c.Subcommands)
+		desc, examples, ok := cutExamples(c.Description)
+		if !ok || strings.Contains(examples, "{{") {
+			continue
+		}
+		c.Description = desc
+		tmpl := cli.CommandHelpTemplate
+		if len(c.Subcommands) > 0 {
+			tmpl = cli.SubcommandHelpTemplate
+		}
+		c.CustomHelpTemplate = strings.TrimRight(tmpl, "\n") + "\n\nEXAMPLES:\n" + examples + "\n"
+	}
+}
+
+// cutExamples splits a description at its "Example:" or "Examples:" line.
+func cutExamples(desc string) (before, examples string, ok bool) {
+	for _, marker := range []string{"Examples:\n", "Example:\n"} {
+		i := strings.Index(desc, marker)
+		if i < 0 || (i > 0 && desc[i-1] != '\n') {
+			continue
+		}
+		return strings.TrimRight(desc[:i], "\n "), strings.TrimRight(desc[i+len(marker):], "\n "), true
+	}
+	return desc, "", false
+}
+
+// flagString renders one flag in help: names, a placeholder for a value
+// (the usage's `WORD`, else one derived from the flag's type), the usage,
+// and a default only when there is one worth saying and the usage does not
+// already say it. Booleans show no default.
+func flagString(f cli.Flag) string {
+	d, ok := f.(cli.DocGenerationFlag)
+	if !ok {
+		return f.String()
+	}
+	usage := d.GetUsage()
+	placeholder, usage := backquoted(usage)
+	var names []string
+	for _, n := range f.Names() {
+		names = append(names, dashes(n))
+	}
+	s := strings.Join(names, ", ")
+	if d.TakesValue() {
+		if placeholder == "" {
+			placeholder = defaultPlaceholder(f)
+		}
+		s += " " + placeholder
+	}
+	s += "\t" + usage
+	def := d.GetDefaultText()
+	if def == "" {
+		def = d.GetValue()
+	}
+	if d.TakesValue() && def != "" && def != "0" && def != `""` && !strings.Contains(usage, "default") {
+		s += " (default: " + strings.Trim(def, `"`) + ")"
+	}
+	return s
+}
+
+func defaultPlaceholder(f cli.Flag) string {
+	switch f.(type) {
+	case *cli.IntFlag, *cli.Int64Flag, *cli.UintFlag, *cli.Uint64Flag:
+		return "N"
+	case *cli.DurationFlag:
+		return "DURATION"
+	}
+	return strings.ToUpper(strings.ReplaceAll(f.Names()[0], "-", "_"))
+}
+
+// backquoted returns the first `WORD` of a usage string (the flag's value
+// placeholder, as urfave/cli spells it) and the usage without the quotes.
+func backquoted(usage string) (word, rest string) {
+	i := strings.IndexByte(usage, '`')
+	if i < 0 {
+		return "", usage
+	}
+	j := strings.IndexByte(usage[i+1:], '`')
+	if j < 0 {
+		return "", usage
+	}
+	word = usage[i+1 : i+1+j]
+	return word, usage[:i] + word + usage[i+2+j:]
+}
