@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -112,5 +113,21 @@ func TestHelpConventions(t *testing.T) {
 		if !strings.Contains(out, "\nEXAMPLES:\n   port-gitops ") {
 			t.Errorf("%v: no EXAMPLES section:\n%s", args, out)
 		}
+	}
+}
+
+// A fixed soft memory limit below what one big entity file needs alive makes
+// the collector run continuously; validate sets none.
+func TestValidateSetsNoMemoryLimit(t *testing.T) {
+	before := debug.SetMemoryLimit(-1)
+	defer debug.SetMemoryLimit(before)
+	gc := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(gc)
+	tuneGCForValidate(func(string) string { return "" })
+	if got := debug.SetMemoryLimit(-1); got != before {
+		t.Fatalf("validate set a soft memory limit of %d bytes", got)
+	}
+	if got := debug.SetGCPercent(100); got != 200 {
+		t.Fatalf("GOGC %d, want 200", got)
 	}
 }

@@ -184,13 +184,15 @@ func buildVersion() string {
 // timing GOGC=100, 150, 200, 250, 300 and 400 runs interleaved on catalogs
 // of 1,000 and 10,000 files, 200 came out best or level with the best;
 // above it the extra fresh memory costs more in page faults than the
-// collections it saves. The soft limit keeps a huge catalog's heap bounded.
-// Commands that keep much alive (sync) keep the default. A GOGC or
-// GOMEMLIMIT the user set wins.
+// collections it saves. There is no soft memory limit: the heap stays within
+// three times what is alive, which is the parse trees of the files being
+// checked, so it grows with the largest file and no further. A fixed limit
+// (64 MiB until this was measured) made one 25 MB file of 80,000 entities
+// collect continuously: 3.6 s of CPU instead of 0.9 s. Commands that keep
+// much alive (sync) keep the default. A GOGC or GOMEMLIMIT the user set wins.
 func tuneGCForValidate(getenv func(string) string) {
 	if getenv("GOGC") == "" && getenv("GOMEMLIMIT") == "" {
 		debug.SetGCPercent(200)
-		debug.SetMemoryLimit(64 << 20)
 	}
 }
 
