@@ -115,7 +115,9 @@ entities:
 	}
 	fmt.Fprintf(out, `
 Next steps:
-  1. Fill the blueprint cache: PORT_CLIENT_ID=... PORT_CLIENT_SECRET=... port-gitops blueprints pull %s
+  1. Fill the blueprint cache: port-gitops blueprints pull %s
+     (with PORT_CLIENT_ID and PORT_CLIENT_SECRET in the environment: load them from
+     your secret store or CI secrets, never type the secret on a command line)
   2. Check your entities:      port-gitops validate
   3. Check on every commit:    port-gitops hooks install
      (or, with the pre-commit framework, add the port-gitops-validate hook to .pre-commit-config.yaml)
