@@ -88,12 +88,11 @@ func newApp(io *cmdutil.IO) *cli.App {
    port-gitops init
    port-gitops validate
    port-gitops sync --dry-run`,
-		Version:              v,
-		Writer:               io.Out,
-		ErrWriter:            io.Err,
-		EnableBashCompletion: true,
-		HideVersion:          true,
-		ExitErrHandler:       func(*cli.Context, error) {}, // main decides exit codes
+		Version:        v,
+		Writer:         io.Out,
+		ErrWriter:      io.Err,
+		HideVersion:    true,
+		ExitErrHandler: func(*cli.Context, error) {}, // main decides exit codes
 		Commands: []*cli.Command{
 			validate.NewCommand(io, v),
 			entitysync.NewCommand(io, v),
@@ -102,6 +101,7 @@ func newApp(io *cmdutil.IO) *cli.App {
 			initcmd.NewCommand(io),
 			versionCommand(io, v),
 			completionCommand(io),
+			completeCommand(io),
 		},
 		CommandNotFound: func(c *cli.Context, name string) {
 			// Reported through the error returned by Action below.
