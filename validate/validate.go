@@ -97,6 +97,7 @@ func Run(ctx context.Context, opts Options) error {
 	r, err := report.New(opts.Format, report.Options{
 		Color:       color,
 		DisplayPath: opts.IO.DisplayPath(cfg.Root),
+		RepoPath:    repoPath(cfg.Root),
 		Version:     opts.Version,
 	})
 	if err != nil {
@@ -296,4 +297,22 @@ func stagedSources(cfg *config.Config, opts Options) ([]lint.Source, func() erro
 		sources = append(sources, lint.Source{File: rel, Blueprint: bp, Load: func() ([]byte, error) { return repo.ReadBlob(h) }})
 	}
 	return sources, repo.Close, nil
+}
+
+// repoPath returns a function that shows a root-relative path relative to
+// the git repository's top level (the config root may be a subdirectory of
+// a monorepo), for GitHub annotations.
+func repoPath(root string) func(string) string {
+	top := config.GitRoot(root)
+	rel, err := filepath.Rel(top, root)
+	if top == "" || err != nil || rel == "." || strings.HasPrefix(rel, "..") {
+		return nil
+	}
+	prefix := filepath.ToSlash(rel) + "/"
+	return func(p string) string {
+		if filepath.IsAbs(p) {
+			return p
+		}
+		return prefix + p
+	}
 }

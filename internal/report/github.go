@@ -17,7 +17,7 @@ func (g githubRenderer) Render(w io.Writer, findings []Finding, sum Summary) err
 		if f.Severity == Warning {
 			cmd = "warning"
 		}
-		props := "file=" + escapeProperty(g.opts.DisplayPath(f.File))
+		props := "file=" + escapeProperty(g.opts.RepoPath(f.File))
 		if f.Line > 0 {
 			props += fmt.Sprintf(",line=%d,col=%d", f.Line, f.Column)
 		}

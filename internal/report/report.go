@@ -83,8 +83,12 @@ type Options struct {
 	// Color adds colour to text output.
 	Color bool
 	// DisplayPath turns a root-relative file into the path shown to a person
-	// (text and github formats), e.g. relative to the working directory.
+	// (text format), e.g. relative to the working directory.
 	DisplayPath func(string) string
+	// RepoPath turns a root-relative file into a path relative to the git
+	// repository's top level, which GitHub annotations need whatever the
+	// working directory; nil keeps root-relative paths.
+	RepoPath func(string) string
 	// Version goes into SARIF's tool description.
 	Version string
 }
@@ -111,6 +115,9 @@ func New(format string, opts Options) (Renderer, error) {
 	mk, ok := renderers[format]
 	if !ok {
 		return nil, fmt.Errorf("unknown format %q (valid: %s)", format, strings.Join(Formats(), ", "))
+	}
+	if opts.RepoPath == nil {
+		opts.RepoPath = func(s string) string { return s }
 	}
 	if opts.DisplayPath == nil {
 		opts.DisplayPath = func(s string) string { return s }
