@@ -3,6 +3,7 @@ package blueprint
 import (
 	"errors"
 	"fmt"
+	"math/big"
 	"os"
 	"path/filepath"
 	"sort"
@@ -284,5 +285,27 @@ func TestBrokenBlueprints(t *testing.T) {
 func TestFileNameEscapesSlashes(t *testing.T) {
 	if got := FileName("team/svc"); got != "team%2Fsvc.json" {
 		t.Fatalf("FileName = %q", got)
+	}
+}
+
+func TestRatTextStaysShort(t *testing.T) {
+	cases := map[string]string{
+		"1e400":    "1e+400",
+		"-1e400":   "-1e+400",
+		"1e-400":   "1e-400",
+		"10":       "10",
+		"0.1":      "0.1",
+		"2.5":      "2.5",
+		"1e20":     "1e+20",
+		"12345678": "12345678",
+	}
+	for in, want := range cases {
+		r, ok := new(big.Rat).SetString(in)
+		if !ok {
+			t.Fatalf("bad case %s", in)
+		}
+		if got := ratText(r); got != want {
+			t.Errorf("ratText(%s) = %q, want %q", in, got, want)
+		}
 	}
 }

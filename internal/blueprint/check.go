@@ -3,8 +3,10 @@ package blueprint
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/big"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -383,11 +385,15 @@ func ratText(r *big.Rat) string {
 	if r == nil {
 		return "?"
 	}
-	if r.IsInt() {
+	if r.IsInt() && r.Num().BitLen() <= 64 {
 		return r.Num().String()
 	}
-	f, _ := r.Float64()
-	return fmt.Sprint(f)
+	if f, exact := r.Float64(); exact || (f != 0 && !math.IsInf(f, 0) && math.Abs(f) >= 1e-300) {
+		return strconv.FormatFloat(f, 'g', -1, 64)
+	}
+	// Beyond float64 (1e400 written in a file): short scientific notation,
+	// never a 400-digit number in a message.
+	return new(big.Float).SetRat(r).Text('g', 10)
 }
 
 func jsonText(v any) string {
