@@ -81,6 +81,18 @@ Examples:
 // Run validates and reports. It returns cmdutil.ErrFindings when errors were
 // found and reported.
 func Run(ctx context.Context, opts Options) error {
+	err := run(ctx, opts)
+	if err != nil && opts.Format == "json" && !errors.Is(err, cmdutil.ErrFindings) && ctx.Err() == nil {
+		// jq and friends read stdout: give them a document too. The message
+		// also goes to stderr, from main.
+		if rerr := report.RenderJSONError(opts.IO.Out, err.Error(), cmdutil.ExitCode(err)); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+	}
+	return err
+}
+
+func run(ctx context.Context, opts Options) error {
 	now := opts.Now
 	if now == nil {
 		now = time.Now
