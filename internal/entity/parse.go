@@ -425,6 +425,7 @@ func (p *parser) parseObject(pos Pos) (int, error) {
 				}
 			}
 
+			end := p.pos()
 			p.skipWS()
 			if p.i >= len(d) {
 				return 0, p.eofError()
@@ -440,7 +441,7 @@ func (p *parser) parseObject(pos Pos) (int, error) {
 				break
 			}
 			if d[p.i] == '"' {
-				return 0, p.unexpected("expected ',' or '}' after object member (missing ','?)")
+				return 0, p.missingComma(end, "expected ',' or '}' after object member (missing ','?)")
 			}
 			return 0, p.unexpected("expected ',' or '}' after object member")
 		}
@@ -482,6 +483,7 @@ func (p *parser) parseArray(pos Pos) (int, error) {
 				return 0, err
 			}
 			p.scratchE = append(p.scratchE, el)
+			end := p.pos()
 			p.skipWS()
 			if p.i >= len(d) {
 				return 0, p.eofError()
@@ -497,7 +499,7 @@ func (p *parser) parseArray(pos Pos) (int, error) {
 				break
 			}
 			if c := d[p.i]; c == '"' || c == '{' || c == '[' || c == '-' || c >= '0' && c <= '9' {
-				return 0, p.unexpected("expected ',' or ']' after array element (missing ','?)")
+				return 0, p.missingComma(end, "expected ',' or ']' after array element (missing ','?)")
 			}
 			return 0, p.unexpected("expected ',' or ']' after array element")
 		}
@@ -801,6 +803,18 @@ func quoteToken(b []byte) string {
 }
 
 // unexpected reports the byte at p.i, which does not fit what was expected.
+// missingComma reports a member or element that follows another without a
+// comma. When the next one starts on a later line, the comma belongs at the
+// end of the previous value (end), so that is where the finding points;
+// the message says where the next one starts.
+func (p *parser) missingComma(end Pos, expected string) error {
+	if end.Line == 0 || end.Line == p.line {
+		return p.unexpected(expected)
+	}
+	next := p.pos()
+	return p.errAt(end, fmt.Sprintf("missing ',' at the end of this line: the next %s starts at line %d, column %d", map[bool]string{true: "member", false: "element"}[strings.Contains(expected, "member")], next.Line, next.Column))
+}
+
 func (p *parser) unexpected(expected string) error {
 	if p.i >= len(p.data) {
 		return p.eofError()
