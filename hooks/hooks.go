@@ -366,6 +366,11 @@ func Install(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
+	if strings.HasSuffix(dir, "\n") {
+		// The hook finds the hook it keeps by $(dirname "$0"), and the
+		// shell drops a trailing newline there.
+		return cmdutil.Usagef("git runs hooks from %s, whose name ends with a newline: the hook could not find what it keeps there; set core.hooksPath to another directory", show(dir))
+	}
 	bin, err := opts.binary(ctx)
 	if err != nil {
 		return err

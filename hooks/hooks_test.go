@@ -172,6 +172,25 @@ func names(files map[string]hookFile) []string {
 	return ns
 }
 
+// A hooks directory whose name ends with a newline is refused: the hook's
+// $(dirname "$0") would lose the newline and miss the hook it keeps.
+func TestInstallRefusesAHooksDirEndingInANewline(t *testing.T) {
+	needGit(t)
+	repo := gitInit(t, t.TempDir())
+	if out, err := exec.Command("git", "-C", repo, "config", "core.hooksPath", "hooks\n").CombinedOutput(); err != nil {
+		t.Fatalf("git config: %v: %s", err, out)
+	}
+	opts, out := testOptions(repo, stubBinary(t, filepath.Join(t.TempDir(), "log")))
+	err := Install(context.Background(), opts)
+	var u *cmdutil.UsageError
+	if !errors.As(err, &u) || !strings.Contains(err.Error(), `hooks\n", whose name ends with a newline`) {
+		t.Fatalf("install: %v, want a usage error about the newline\n%s", err, out)
+	}
+	if ents, _ := os.ReadDir(repo); len(ents) != 1 {
+		t.Errorf("install wrote into the repository: %v", ents)
+	}
+}
+
 // Every state our pre-commit hook can be found in by uninstall: intact,
 // edited by someone, replaced by another tool's hook, deleted; each with and
 // without a hook port-gitops kept. Uninstall takes away only what is ours,
