@@ -13,13 +13,16 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"text/template"
+	"unicode"
 
 	"github.com/urfave/cli/v2"
 
@@ -75,6 +78,17 @@ func NewCommand(io *cmdutil.IO) *cli.Command {
    port-gitops hooks install
    port-gitops hooks install --post-merge
    port-gitops hooks uninstall`,
+		// Reached only when the first argument names no subcommand.
+		Action: func(c *cli.Context) error {
+			if !c.Args().Present() {
+				return cli.ShowSubcommandHelp(c)
+			}
+			var known []string
+			for _, s := range c.Command.Subcommands {
+				known = append(known, s.Names()...)
+			}
+			return cmdutil.UnknownSubcommand(c.Command.HelpName, c.Args().First(), known)
+		},
 		Subcommands: []*cli.Command{
 			{
 				Name:  "install",
@@ -112,17 +126,29 @@ func Dir(ctx context.Context, dir string) (string, error) {
 	return hooks, err
 }
 
-// locate returns the hooks directory and the common git directory, from one
-// git rev-parse.
+// locate returns the hooks directory and the common git directory. git
+// rev-parse ends each value with a newline and has no NUL-separated output,
+// so two values read from one call can only be told apart when neither holds
+// a newline: exactly two newlines prove that. Otherwise (a repository path
+// with a newline in it) each value is asked for alone, which is exact.
 func locate(ctx context.Context, dir string) (hooks, common string, err error) {
 	out, err := gitRevParse(ctx, dir, "--git-path", "hooks", "--git-common-dir")
 	if err != nil {
 		return "", "", err
 	}
-	if len(out) < 2 {
-		return "", "", fmt.Errorf("find the hooks directory: git rev-parse said %q", strings.Join(out, "\n"))
+	if strings.Count(out, "\n") == 2 {
+		hooks, common, _ = strings.Cut(strings.TrimSuffix(out, "\n"), "\n")
+	} else {
+		if hooks, err = gitRevParseOne(ctx, dir, "--git-path", "hooks"); err != nil {
+			return "", "", err
+		}
+		if common, err = gitRevParseOne(ctx, dir, "--git-common-dir"); err != nil {
+			return "", "", err
+		}
 	}
-	hooks, common = out[0], out[1]
+	if hooks == "" || common == "" {
+		return "", "", fmt.Errorf("find the hooks directory: git rev-parse said %q", out)
+	}
 	if !filepath.IsAbs(hooks) {
 		hooks = filepath.Join(dir, hooks)
 	}
@@ -137,10 +163,10 @@ func hooksPathNote(ctx context.Context, dir, hooks, common string) string {
 	if within(hooks, common) {
 		return ""
 	}
-	if top, err := gitRevParse(ctx, dir, "--show-toplevel"); err == nil && within(hooks, top[0]) {
-		return fmt.Sprintf("note: git runs hooks from %s (core.hooksPath), inside the working tree: git sees the hook files, so commit them for everyone or ignore them", hooks)
+	if top, err := gitRevParseOne(ctx, dir, "--show-toplevel"); err == nil && within(hooks, top) {
+		return fmt.Sprintf("note: git runs hooks from %s (core.hooksPath), inside the working tree: git sees the hook files, so commit them for everyone or ignore them", show(hooks))
 	}
-	return fmt.Sprintf("note: git runs hooks from %s (core.hooksPath), outside this repository: every repository that uses that directory runs these hooks", hooks)
+	return fmt.Sprintf("note: git runs hooks from %s (core.hooksPath), outside this repository: every repository that uses that directory runs these hooks", show(hooks))
 }
 
 // within reports whether path is dir or below it.
@@ -149,11 +175,34 @@ func within(path, dir string) bool {
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
+// show prints a path as it is, or quoted when it holds a control character
+// (a newline in a path would otherwise read as two lines of output).
+func show(path string) string {
+	if strings.IndexFunc(path, unicode.IsControl) >= 0 {
+		return strconv.Quote(path)
+	}
+	return path
+}
+
+// gitRevParseOne asks git rev-parse for one value and returns it exactly:
+// only the newline git ends it with is taken off.
+func gitRevParseOne(ctx context.Context, dir string, args ...string) (string, error) {
+	out, err := gitRevParse(ctx, dir, args...)
+	if err != nil {
+		return "", err
+	}
+	v, ok := strings.CutSuffix(out, "\n")
+	if !ok || v == "" {
+		return "", fmt.Errorf("find the hooks directory: git rev-parse said %q", out)
+	}
+	return v, nil
+}
+
 // gitRevParse runs git rev-parse --path-format=absolute with args in dir
-// and returns its output lines.
-func gitRevParse(ctx context.Context, dir string, args ...string) ([]string, error) {
+// and returns its output as git wrote it.
+func gitRevParse(ctx context.Context, dir string, args ...string) (string, error) {
 	if _, err := exec.LookPath("git"); err != nil {
-		return nil, errors.New("git is not installed")
+		return "", errors.New("git is not installed")
 	}
 	cmd := exec.CommandContext(ctx, "git", append([]string{"rev-parse", "--path-format=absolute"}, args...)...)
 	cmd.Dir = dir
@@ -163,36 +212,11 @@ func gitRevParse(ctx context.Context, dir string, args ...string) ([]string, err
 	if err != nil {
 		msg := strings.TrimSpace(stderr.String())
 		if strings.Contains(msg, "not a git repository") {
-			return nil, cmdutil.Usagef("%s is not in a git repository", dir)
+			return "", cmdutil.Usagef("%s is not in a git repository", show(dir))
 		}
-		return nil, fmt.Errorf("find the hooks directory: git rev-parse: %v: %s", err, msg)
+		return "", fmt.Errorf("find the hooks directory: git rev-parse: %v: %s", err, msg)
 	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	if lines[0] == "" {
-		return nil, fmt.Errorf("find the hooks directory: git rev-parse said %q", out)
-	}
-	return lines, nil
-}
-
-func (o *Options) binary() (string, error) {
-	if o.Binary != "" {
-		if strings.ContainsRune(o.Binary, os.PathSeparator) && !filepath.IsAbs(o.Binary) {
-			abs, err := filepath.Abs(filepath.Join(o.IO.Dir, o.Binary))
-			if err != nil {
-				return "", err
-			}
-			return abs, nil
-		}
-		return o.Binary, nil
-	}
-	// Symlinks are kept on purpose: a package manager's link (such as
-	// /opt/homebrew/bin/port-gitops) survives upgrades, the versioned file
-	// it points at does not.
-	exe, err := os.Executable()
-	if err != nil {
-		return "", fmt.Errorf("find the port-gitops binary: %w", err)
-	}
-	return filepath.Abs(exe)
+	return string(out), nil
 }
 
 // script renders a hook.
@@ -214,8 +238,125 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
+// shellUnquote reads back, from the start of s, a word shellQuote wrote, and
+// returns it and what follows it.
+func shellUnquote(s string) (word, rest string, ok bool) {
+	var b strings.Builder
+	for {
+		if !strings.HasPrefix(s, "'") {
+			return "", "", false
+		}
+		end := strings.IndexByte(s[1:], '\'')
+		if end < 0 {
+			return "", "", false
+		}
+		b.WriteString(s[1 : 1+end])
+		s = s[2+end:]
+		if !strings.HasPrefix(s, `\''`) {
+			return b.String(), s, true
+		}
+		b.WriteByte('\'')
+		s = s[2:]
+	}
+}
+
 func isOurs(data []byte) bool {
 	return bytes.Contains(data, []byte(Fingerprint))
+}
+
+// found is what is at a hook's path.
+type found int
+
+const (
+	absent     found = iota
+	oursIntact       // our hook, byte for byte as install wrote it
+	oursEdited       // our fingerprint, but changed since install wrote it
+	foreign          // anything else: another tool's hook, a symlink that leads nowhere, ...
+)
+
+// maxHookSize bounds what is read of a hook: ours is under 2 KiB, and a
+// hooks directory in the working tree (core.hooksPath) is repository content
+// that may hold a link to /dev/zero.
+const maxHookSize = 1 << 20
+
+// inspect says what is at path, the place of hook h. Only a regular file of
+// reasonable size is read; anything else is foreign.
+func inspect(path string, h hook) (found, error) {
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if _, err := os.Lstat(path); err == nil {
+			return foreign, nil // a dangling symlink: a hook all the same
+		}
+		return absent, nil
+	case err != nil:
+		return 0, fmt.Errorf("read %s: %w", show(path), err)
+	case fi.IsDir():
+		return 0, fmt.Errorf("%s is a directory, not a hook; move it away first", show(path))
+	case !fi.Mode().IsRegular() || fi.Size() > maxHookSize:
+		return foreign, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, fmt.Errorf("read %s: %w", show(path), err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxHookSize+1))
+	if err != nil {
+		return 0, fmt.Errorf("read %s: %w", show(path), err)
+	}
+	if !isOurs(data) {
+		return foreign, nil
+	}
+	// Ours is intact when rendering it again, with the binary it records,
+	// gives the same bytes.
+	if i := bytes.Index(data, []byte("\nrecorded=")); i >= 0 {
+		bin, _, ok := shellUnquote(string(data[i+len("\nrecorded="):]))
+		if want, err := script(h, bin); ok && err == nil && bytes.Equal(data, want) {
+			return oursIntact, nil
+		}
+	}
+	return oursEdited, nil
+}
+
+// exists reports whether anything, a dangling symlink too, is at path.
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
+}
+
+// EditedSuffix names the file an edited port-gitops hook is saved in when
+// install or uninstall takes it away; SavedSuffix, the file a kept hook is
+// saved in when another tool's hook has taken the place of ours. git runs
+// neither.
+const (
+	EditedSuffix = ".port-gitops-edited"
+	SavedSuffix  = ".port-gitops-saved"
+)
+
+// saveAside gives src a new name, base or base-2, base-3, ... (the first
+// that is free: nothing is ever overwritten), and returns it. src keeps its
+// name too when a hard link is possible, so that the caller can replace it
+// in one rename; else it is moved.
+func saveAside(src, base string) (string, error) {
+	for i := 1; i <= 100; i++ {
+		dst := base
+		if i > 1 {
+			dst = fmt.Sprintf("%s-%d", base, i)
+		}
+		err := os.Link(src, dst)
+		if err == nil {
+			return dst, nil
+		}
+		if exists(dst) {
+			continue
+		}
+		if err := os.Rename(src, dst); err != nil {
+			return "", fmt.Errorf("save %s as %s: %w", show(src), show(dst), err)
+		}
+		return dst, nil
+	}
+	return "", fmt.Errorf("save %s: %s and 99 more names like it are taken; clear some away", show(src), show(base))
 }
 
 // Install writes the hooks. It is idempotent and never loses a hook that was
@@ -225,7 +366,12 @@ func Install(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	bin, err := opts.binary()
+	if strings.HasSuffix(dir, "\n") {
+		// The hook finds the hook it keeps by $(dirname "$0"), and the
+		// shell drops a trailing newline there.
+		return cmdutil.Usagef("git runs hooks from %s, whose name ends with a newline: the hook could not find what it keeps there; set core.hooksPath to another directory", show(dir))
+	}
+	bin, err := opts.binary(ctx)
 	if err != nil {
 		return err
 	}
@@ -262,6 +408,7 @@ type plan struct {
 	want       []byte
 	current    bool // our hook, exactly as it would be written, is there
 	keep       bool // a foreign hook is there, to keep as prev
+	edited     bool // our hook, changed by someone, is there: saved before ours replaces it
 }
 
 func planInstall(dir string, h hook, bin string) (plan, error) {
@@ -271,23 +418,23 @@ func planInstall(dir string, h hook, bin string) (plan, error) {
 	if p.want, err = script(h, bin); err != nil {
 		return p, err
 	}
-	cur, err := os.ReadFile(p.path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		if _, err := os.Lstat(p.path); err == nil {
-			// A dangling symlink: a hook all the same, kept like one.
-			p.keep = true
-		}
-	case err != nil:
-		return p, fmt.Errorf("read %s: %w", p.path, err)
-	case isOurs(cur):
-		p.current = bytes.Equal(cur, p.want)
-	default:
-		p.keep = true
+	st, err := inspect(p.path, h)
+	if err != nil {
+		return p, err
 	}
-	if p.keep {
-		if _, err := os.Lstat(p.prev); err == nil {
-			return p, fmt.Errorf("cannot install the %s hook: %s is not port-gitops's and %s already exists; merge or remove one of them by hand (nothing was changed)", h.name, p.path, p.prev)
+	switch st {
+	case oursIntact:
+		cur, err := os.ReadFile(p.path)
+		if err != nil {
+			return p, fmt.Errorf("read %s: %w", show(p.path), err)
+		}
+		p.current = bytes.Equal(cur, p.want)
+	case oursEdited:
+		p.edited = true
+	case foreign:
+		p.keep = true
+		if exists(p.prev) {
+			return p, fmt.Errorf("cannot install the %s hook: %s is not port-gitops's and %s already exists; 'port-gitops hooks uninstall' sets the older one aside, or merge or remove one of them by hand (nothing was changed)", h.name, show(p.path), show(p.prev))
 		}
 	}
 	return p, nil
@@ -295,8 +442,15 @@ func planInstall(dir string, h hook, bin string) (plan, error) {
 
 func (p plan) apply(opts Options) error {
 	if p.current {
-		fmt.Fprintf(opts.IO.Out, "%s hook is already installed at %s\n", p.h.name, p.path)
+		fmt.Fprintf(opts.IO.Out, "%s hook is already installed at %s\n", p.h.name, show(p.path))
 		return nil
+	}
+	if p.edited {
+		saved, err := saveAside(p.path, p.path+EditedSuffix)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(opts.IO.Out, "%s had changes port-gitops did not make: saved it as %s (git does not run it)\n", show(p.path), show(saved))
 	}
 	if p.keep {
 		// A second name for the foreign hook, then ours replaces the first
@@ -307,59 +461,11 @@ func (p plan) apply(opts Options) error {
 				return fmt.Errorf("keep the existing %s hook: %w", p.h.name, err)
 			}
 		}
-		fmt.Fprintf(opts.IO.Out, "kept the existing %s hook as %s; it runs first\n", p.h.name, p.prev)
+		fmt.Fprintf(opts.IO.Out, "kept the existing %s hook as %s; it runs first\n", p.h.name, show(p.prev))
 	}
 	if err := atomicfile.WriteFile(p.path, p.want, 0o755); err != nil {
-		return fmt.Errorf("write %s: %w", p.path, err)
+		return fmt.Errorf("write %s: %w", show(p.path), err)
 	}
-	fmt.Fprintf(opts.IO.Out, "installed %s hook at %s (runs: port-gitops %s)\n", p.h.name, p.path, p.h.args)
-	return nil
-}
-
-// Uninstall removes the hooks install wrote and puts back the hooks they
-// replaced. A hook that is not port-gitops's is left alone.
-func Uninstall(ctx context.Context, opts Options) error {
-	dir, err := Dir(ctx, opts.IO.Dir)
-	if err != nil {
-		return err
-	}
-	for _, h := range []hook{preCommit, postMerge} {
-		path := filepath.Join(dir, h.name)
-		prev := path + PreviousSuffix
-		cur, err := os.ReadFile(path)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			if _, lerr := os.Lstat(path); lerr == nil {
-				fmt.Fprintf(opts.IO.Out, "left %s alone: it is not a port-gitops hook\n", path)
-				continue
-			}
-			// Ours was deleted by hand: the hook it had kept still goes back.
-			if _, err := os.Lstat(prev); err == nil {
-				if err := os.Rename(prev, path); err != nil {
-					return fmt.Errorf("restore the previous %s hook: %w", h.name, err)
-				}
-				fmt.Fprintf(opts.IO.Out, "restored the previous %s hook\n", h.name)
-			}
-			continue
-		case err != nil:
-			return fmt.Errorf("read %s: %w", path, err)
-		case !isOurs(cur):
-			fmt.Fprintf(opts.IO.Out, "left %s alone: it is not a port-gitops hook\n", path)
-			continue
-		}
-		if _, err := os.Lstat(prev); err == nil {
-			// The previous hook takes our hook's place in one rename.
-			if err := os.Rename(prev, path); err != nil {
-				return fmt.Errorf("restore the previous %s hook: %w", h.name, err)
-			}
-			fmt.Fprintf(opts.IO.Out, "removed %s hook %s\n", h.name, path)
-			fmt.Fprintf(opts.IO.Out, "restored the previous %s hook\n", h.name)
-			continue
-		}
-		if err := os.Remove(path); err != nil {
-			return fmt.Errorf("remove %s: %w", path, err)
-		}
-		fmt.Fprintf(opts.IO.Out, "removed %s hook %s\n", h.name, path)
-	}
+	fmt.Fprintf(opts.IO.Out, "installed %s hook at %s (runs: port-gitops %s)\n", p.h.name, show(p.path), p.h.args)
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"io"
 	"path/filepath"
 
+	"github.com/port-gitops/port-gitops/internal/entity"
 	"github.com/port-gitops/port-gitops/internal/portapi"
 )
 
@@ -171,4 +172,16 @@ func (o *IO) DisplayPath(root string) func(string) string {
 		}
 		return o.Rel(filepath.Join(root, filepath.FromSlash(rel)))
 	}
+}
+
+// UnknownSubcommand is the usage error (exit 2) for a command level that
+// was given a subcommand it lacks: command is the level ("port-gitops
+// hooks"), name what was typed, known the names of its subcommands, which
+// give a "did you mean". A parent command's action returns it whenever it is
+// reached with an argument, so that a typo never passes as success.
+func UnknownSubcommand(command, name string, known []string) error {
+	if s := entity.Suggest(name, known); s != "" {
+		return Usagef("unknown command %q for %q (did you mean %q?)", name, command, s)
+	}
+	return Usagef("unknown command %q for %q (run %s --help)", name, command, command)
 }
