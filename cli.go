@@ -43,7 +43,10 @@ func interspersed(app *cli.App, args []string) []string {
 			break
 		}
 	}
-	if leaf == nil || leaf.SkipFlagParsing {
+	if leaf == nil || leaf.SkipFlagParsing || len(leaf.Subcommands) > 0 {
+		// No command, or a parent whose next word names no subcommand:
+		// leave the words as they are, so that the parent reports the
+		// unknown subcommand rather than a flag of it.
 		return append(out, args[i:]...)
 	}
 	takesValue := map[string]bool{}

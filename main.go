@@ -127,6 +127,7 @@ func newApp(io *cmdutil.IO) *cli.App {
 	app.OnUsageError = onUsageError
 	for _, c := range app.Commands {
 		setUsageErrors(c)
+		setParentActions(c)
 	}
 	// Help: examples under their own heading, one default per flag, real
 	// placeholders. urfave/cli renders flags through this package-level
@@ -138,6 +139,28 @@ func newApp(io *cmdutil.IO) *cli.App {
 		app.CustomAppHelpTemplate = strings.TrimRight(cli.AppHelpTemplate, "\n") + "\n\nEXAMPLES:\n" + ex + "\n"
 	}
 	return app
+}
+
+// setParentActions gives every command that has subcommands an action that
+// urfave/cli reaches only when the first argument names none of them: help
+// when there is no argument, else a usage error with a "did you mean" (a
+// typo such as "blueprints pul --check" must never pass as success).
+func setParentActions(c *cli.Command) {
+	if len(c.Subcommands) > 0 && c.Action == nil {
+		c.Action = func(ctx *cli.Context) error {
+			if !ctx.Args().Present() {
+				return cli.ShowSubcommandHelp(ctx)
+			}
+			var known []string
+			for _, s := range ctx.Command.Subcommands {
+				known = append(known, s.Names()...)
+			}
+			return cmdutil.UnknownSubcommand(ctx.Command.HelpName, ctx.Args().First(), known)
+		}
+	}
+	for _, s := range c.Subcommands {
+		setParentActions(s)
+	}
 }
 
 // setUsageErrors makes every command's flag mistakes exit 2: urfave/cli does

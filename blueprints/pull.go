@@ -48,17 +48,6 @@ func NewCommand(io *cmdutil.IO, version string) *cli.Command {
 		Description: `Examples:
    port-gitops blueprints pull
    port-gitops blueprints pull --check`,
-		// Reached only when the first argument names no subcommand.
-		Action: func(c *cli.Context) error {
-			if !c.Args().Present() {
-				return cli.ShowSubcommandHelp(c)
-			}
-			var known []string
-			for _, s := range c.Command.Subcommands {
-				known = append(known, s.Names()...)
-			}
-			return cmdutil.UnknownSubcommand(c.Command.HelpName, c.Args().First(), known)
-		},
 		Subcommands: []*cli.Command{{
 			Name:      "pull",
 			Usage:     "fetch blueprints from Port into the blueprint cache",

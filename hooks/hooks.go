@@ -78,17 +78,6 @@ func NewCommand(io *cmdutil.IO) *cli.Command {
    port-gitops hooks install
    port-gitops hooks install --post-merge
    port-gitops hooks uninstall`,
-		// Reached only when the first argument names no subcommand.
-		Action: func(c *cli.Context) error {
-			if !c.Args().Present() {
-				return cli.ShowSubcommandHelp(c)
-			}
-			var known []string
-			for _, s := range c.Command.Subcommands {
-				known = append(known, s.Names()...)
-			}
-			return cmdutil.UnknownSubcommand(c.Command.HelpName, c.Args().First(), known)
-		},
 		Subcommands: []*cli.Command{
 			{
 				Name:  "install",
