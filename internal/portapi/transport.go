@@ -150,8 +150,7 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 			announce, spent, ok := c.reserveRateLimit(wait)
 			if !ok {
 				c.logRequest(cl, attempt, took, resp, err, "; giving up")
-				return nil, fmt.Errorf("%w (still rate limited after waiting %s in all: %w of %s)",
-					failure, spent.Round(time.Second), ErrRateLimitBudget, c.retry.RateLimitBudget)
+				return nil, &budgetError{failure: failure, spent: spent, budget: c.retry.RateLimitBudget}
 			}
 			c.logRequest(cl, attempt, took, resp, err, "; retrying in "+roundWait(wait))
 			if announce {
@@ -190,6 +189,21 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 		}
 	}
 }
+
+// budgetError is a request still rate limited when the client's
+// rate-limit budget ran out. It wraps Port's last answer and
+// ErrRateLimitBudget.
+type budgetError struct {
+	failure       error
+	spent, budget time.Duration
+}
+
+func (e *budgetError) Error() string {
+	return fmt.Sprintf("%s (still rate limited after waiting %s in all; the rate-limit budget is %s)",
+		e.failure, roundWait(e.spent), e.budget)
+}
+
+func (e *budgetError) Unwrap() []error { return []error{e.failure, ErrRateLimitBudget} }
 
 // interrupted is the error of a request whose wait before a retry ended
 // with its context.
