@@ -34,9 +34,11 @@ type Options struct {
 	Check      bool
 	APIURL     string
 	Region     string
-	Verbose    bool
-	Version    string
-	retry      portapi.RetryPolicy // tests shorten the waits
+	// RateLimitBudget is --rate-limit-budget ("": the environment's or 10m).
+	RateLimitBudget string
+	Verbose         bool
+	Version         string
+	retry           portapi.RetryPolicy // tests shorten the waits
 }
 
 // NewCommand returns the blueprints command.
@@ -68,8 +70,9 @@ Examples:
 				&cli.StringFlag{Name: "config", Usage: "configuration `FILE`", Destination: &opts.ConfigPath},
 				&cli.BoolFlag{Name: "all", Usage: "every blueprint of the organisation", Destination: &opts.All},
 				&cli.BoolFlag{Name: "check", Usage: "compare with the cache and write nothing; exit 1 when it is stale", Destination: &opts.Check},
-				&cli.StringFlag{Name: "api-url", Usage: "Port API `URL` (default: PORT_BASE_URL, else by --region)", Destination: &opts.APIURL},
+				&cli.StringFlag{Name: "api-url", Usage: "Port API `URL` (default: by --region, else PORT_BASE_URL, else eu)", Destination: &opts.APIURL},
 				&cli.StringFlag{Name: "region", Usage: "Port region: eu (default) or us", Destination: &opts.Region},
+				&cli.StringFlag{Name: "rate-limit-budget", Usage: cmdutil.RateLimitBudgetUsage, Destination: &opts.RateLimitBudget},
 				&cli.BoolFlag{Name: "verbose", Usage: "log each API request to stderr (never credentials)", Destination: &opts.Verbose},
 			},
 			Action: func(c *cli.Context) error {
@@ -120,20 +123,29 @@ func Pull(ctx context.Context, opts Options) error {
 	}
 	client, err := cmdutil.PortClient(opts.IO, cmdutil.PortOptions{
 		APIURL: opts.APIURL, Region: opts.Region, Verbose: opts.Verbose, Version: opts.Version, Retry: opts.retry,
+		RateLimitBudget: opts.RateLimitBudget,
 	})
 	if err != nil {
 		return err
 	}
 	fetched := map[string][]byte{}
 	if opts.All {
+		// The error names the request that failed (the token's or the
+		// list's): no prefix that could blame the wrong one.
 		list, err := client.ListBlueprints(ctx)
 		if err != nil {
-			return fmt.Errorf("list blueprints: %w", err)
+			return err
 		}
-		for _, raw := range list {
+		for i, raw := range list {
+			if err := checkSize(raw); err != nil {
+				return fmt.Errorf("blueprint %d of %d in Port's list: %w", i+1, len(list), err)
+			}
 			data, id, err := Canonical(raw)
 			if err != nil {
-				return err
+				return fmt.Errorf("blueprint %d of %d in Port's list: %w", i+1, len(list), err)
+			}
+			if _, dup := fetched[id]; dup {
+				return fmt.Errorf("Port's list of blueprints holds %q twice: nothing written", id)
 			}
 			fetched[id] = data
 		}
@@ -196,11 +208,16 @@ func fetch(ctx context.Context, c *portapi.Client, ids []string, withTargets boo
 			return fmt.Errorf("blueprint %q does not exist in Port", id)
 		}
 		if err != nil {
-			return fmt.Errorf("get blueprint %s: %w", id, err)
+			// It names the request that failed: GET of the blueprint, or
+			// the token request before it.
+			return err
 		}
-		data, _, err := Canonical(raw)
+		data, got, err := Canonical(raw)
 		if err != nil {
 			return fmt.Errorf("blueprint %s: %w", id, err)
+		}
+		if got != id {
+			return fmt.Errorf("asked Port for blueprint %q, it answered blueprint %q: nothing written", id, got)
 		}
 		into[id] = data
 		if !withTargets || !named[id] {
@@ -218,6 +235,15 @@ func fetch(ctx context.Context, c *portapi.Client, ids []string, withTargets boo
 				}
 			}
 		}
+	}
+	return nil
+}
+
+// checkSize refuses a blueprint over portapi.MaxBlueprintBytes (a GET of
+// one is bounded by the client; an entry of the list is checked here).
+func checkSize(raw json.RawMessage) error {
+	if len(raw) > portapi.MaxBlueprintBytes {
+		return fmt.Errorf("the blueprint is %d bytes, over the %d MiB limit", len(raw), portapi.MaxBlueprintBytes>>20)
 	}
 	return nil
 }

@@ -46,6 +46,7 @@ type Options struct {
 	Color            string
 	APIURL           string
 	Region           string
+	RateLimitBudget  string // --rate-limit-budget ("": PORT_GITOPS_RATE_LIMIT_BUDGET, else 10m)
 	Verbose          bool
 	Version          string
 	// HTTPClient and Now are for tests; nil means the defaults.
@@ -87,11 +88,12 @@ Examples:
 			&cli.BoolFlag{Name: "delete-dependents", Usage: "with --prune, also delete entities that depend on deleted ones", Destination: &opts.DeleteDependents},
 			&cli.BoolFlag{Name: "dry-run", Usage: "print the plan and send nothing (with credentials, Port validates the upserts)", Destination: &opts.DryRun},
 			&cli.BoolFlag{Name: "post-merge", Usage: "run as the git post-merge hook: base ORIG_HEAD without state, skip quietly without credentials", Destination: &opts.PostMerge},
-			&cli.IntFlag{Name: "concurrency", Value: 4, Usage: "bulk requests in flight at once", Destination: &opts.Concurrency},
+			&cli.IntFlag{Name: "concurrency", Value: 4, Usage: "bulk requests in flight at once", Destination: &opts.Concurrency, Action: func(_ *cli.Context, n int) error { return cmdutil.CheckConcurrency(n) }},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text, json", Destination: &opts.Format},
 			&cli.StringFlag{Name: "color", Value: "auto", Usage: "colour `WHEN`: auto, always, never", Destination: &opts.Color},
-			&cli.StringFlag{Name: "api-url", Usage: "Port API `URL` (default: PORT_BASE_URL, else by --region)", Destination: &opts.APIURL},
+			&cli.StringFlag{Name: "api-url", Usage: "Port API `URL` (default: by --region, else PORT_BASE_URL, else eu)", Destination: &opts.APIURL},
 			&cli.StringFlag{Name: "region", Usage: "Port region: eu (default) or us", Destination: &opts.Region},
+			&cli.StringFlag{Name: "rate-limit-budget", Usage: cmdutil.RateLimitBudgetUsage, Destination: &opts.RateLimitBudget},
 			&cli.BoolFlag{Name: "verbose", Usage: "log each API request to stderr (never credentials)", Destination: &opts.Verbose},
 		},
 		Action: func(c *cli.Context) error {
@@ -185,7 +187,7 @@ func checkOptions(o *Options) error {
 func newClient(opts Options) (*portapi.Client, error) {
 	return cmdutil.PortClient(opts.IO, cmdutil.PortOptions{
 		APIURL: opts.APIURL, Region: opts.Region, Verbose: opts.Verbose, Version: opts.Version,
-		Retry: opts.retry, Concurrency: opts.Concurrency,
+		Retry: opts.retry, Concurrency: opts.Concurrency, RateLimitBudget: opts.RateLimitBudget,
 	})
 }
 

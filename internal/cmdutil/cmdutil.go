@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/port-gitops/port-gitops/internal/entity"
 	"github.com/port-gitops/port-gitops/internal/portapi"
@@ -124,33 +126,130 @@ type PortOptions struct {
 	Region  string // --region
 	Verbose bool   // --verbose: one line per request on Err
 	Version string // for the User-Agent
+	// RateLimitBudget is --rate-limit-budget as given ("" when not given:
+	// PORT_GITOPS_RATE_LIMIT_BUDGET, else portapi's default).
+	RateLimitBudget string
 	// Retry and Concurrency tune the client; zero values mean its defaults.
+	// A RateLimitBudget given replaces Retry.RateLimitBudget.
 	Retry       portapi.RetryPolicy
 	Concurrency int
 }
 
+// RateLimitBudgetEnv is the environment variable that sets the rate-limit
+// budget when --rate-limit-budget is not given.
+const RateLimitBudgetEnv = "PORT_GITOPS_RATE_LIMIT_BUDGET"
+
+// maxRateLimitBudget bounds --rate-limit-budget: a CI job that waits a day
+// for Port is a mistake.
+const maxRateLimitBudget = 24 * time.Hour
+
 // PortClient builds the Port API client: the base URL from --api-url, else
-// PORT_BASE_URL, else the region; the credentials only from PORT_CLIENT_ID
-// and PORT_CLIENT_SECRET (never a flag: flags end up in shell history and
-// process lists). A bad URL is a usage error; missing credentials are
+// --region, else PORT_BASE_URL, else the EU region (an explicit flag wins
+// over the environment); the credentials only from PORT_CLIENT_ID and
+// PORT_CLIENT_SECRET (never a flag: flags end up in shell history and
+// process lists). White space around a credential (a newline pasted into a
+// CI secret store) is dropped, and Err says so once, naming the variable,
+// never its value. Each wait before a retry is one line on Err. A bad URL,
+// region or budget is a usage error; missing credentials are
 // portapi.ErrNoCredentials.
 func PortClient(o *IO, p PortOptions) (*portapi.Client, error) {
 	base, err := portapi.ResolveBaseURL(p.APIURL, o.Env("PORT_BASE_URL"), p.Region)
 	if err != nil {
 		return nil, Usage(err)
 	}
+	if p.Concurrency < 0 {
+		return nil, Usagef("--concurrency must be at least 1 (got %d)", p.Concurrency)
+	}
+	retry := p.Retry
+	budget, source := p.RateLimitBudget, "--rate-limit-budget"
+	if budget == "" {
+		budget, source = o.Env(RateLimitBudgetEnv), RateLimitBudgetEnv
+	}
+	if budget != "" {
+		d, err := ParseRateLimitBudget(budget)
+		if err != nil {
+			return nil, Usagef("%s: %v", source, err)
+		}
+		retry.RateLimitBudget = d
+	}
 	cfg := portapi.Config{
 		BaseURL:      base,
-		ClientID:     o.Env("PORT_CLIENT_ID"),
-		ClientSecret: o.Env("PORT_CLIENT_SECRET"),
+		ClientID:     credential(o, "PORT_CLIENT_ID"),
+		ClientSecret: credential(o, "PORT_CLIENT_SECRET"),
 		UserAgent:    "port-gitops/" + p.Version,
-		Retry:        p.Retry,
+		Retry:        retry,
 		Concurrency:  p.Concurrency,
+		Notify:       func(line string) { fmt.Fprintf(o.Err, "port-gitops: %s\n", line) },
 	}
 	if p.Verbose {
 		cfg.Logf = func(format string, args ...any) { fmt.Fprintf(o.Err, "port-gitops: "+format+"\n", args...) }
 	}
 	return portapi.New(cfg)
+}
+
+// RateLimitBudgetUsage is the --rate-limit-budget flag's help.
+const RateLimitBudgetUsage = "longest total `DURATION` to wait while Port rate limits the run (default: " +
+	RateLimitBudgetEnv + ", else 10m)"
+
+// CheckConcurrency is the --concurrency flag's check: at least 1.
+func CheckConcurrency(n int) error {
+	if n < 1 {
+		return Usagef("--concurrency must be at least 1 (got %d)", n)
+	}
+	return nil
+}
+
+// ParseRateLimitBudget reads a rate-limit budget: a Go duration ("10m",
+// "90s", "1h30m") above zero and at most 24 hours.
+func ParseRateLimitBudget(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(strings.TrimSpace(s))
+	switch {
+	case err != nil:
+		return 0, fmt.Errorf("%q is not a duration (examples: 10m, 90s, 1h)", s)
+	case d <= 0:
+		return 0, fmt.Errorf("%q: the budget must be above zero", s)
+	case d > maxRateLimitBudget:
+		return 0, fmt.Errorf("%q: the budget is at most %s", s, maxRateLimitBudget)
+	}
+	return d, nil
+}
+
+// credential returns an environment variable without surrounding white
+// space, and says on Err what was dropped.
+func credential(o *IO, name string) string {
+	v := o.Env(name)
+	t := strings.TrimSpace(v)
+	if t == v || t == "" {
+		return v
+	}
+	var what []string
+	if lead := v[:strings.Index(v, t)]; lead != "" {
+		what = append(what, "starts with "+describeSpace(lead))
+	}
+	if trail := v[strings.Index(v, t)+len(t):]; trail != "" {
+		what = append(what, "ends with "+describeSpace(trail))
+	}
+	fmt.Fprintf(o.Err, "port-gitops: %s %s; using it without (fix the variable where it is set)\n", name, strings.Join(what, " and "))
+	return t
+}
+
+// describeSpace names white space for a person: "a newline", "a carriage
+// return and a newline", "2 spaces", "white space".
+func describeSpace(s string) string {
+	switch s {
+	case "\n":
+		return "a newline"
+	case "\r\n":
+		return "a carriage return and a newline"
+	case " ":
+		return "a space"
+	case "\t":
+		return "a tab"
+	}
+	if strings.Trim(s, " ") == "" {
+		return fmt.Sprintf("%d spaces", len(s))
+	}
+	return "white space"
 }
 
 // Rel shows a path relative to the working directory, slash-separated, so

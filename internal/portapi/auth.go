@@ -12,6 +12,10 @@ import (
 
 const tokenPath = "/v1/auth/access_token"
 
+// maxTokenAnswerBytes bounds the token route's answer (a token is about
+// 1 KiB).
+const maxTokenAnswerBytes = 64 << 10
+
 // tokenCache holds the access token for the client's life. One fetch runs
 // at a time; callers that need a token meanwhile wait for it.
 type tokenCache struct {
@@ -94,7 +98,7 @@ func (c *Client) fetchToken(ctx context.Context) (string, error) {
 		ExpiresIn   float64 `json:"expiresIn"`
 		TokenType   string  `json:"tokenType"`
 	}
-	_, err = c.doJSON(ctx, &call{method: http.MethodPost, path: tokenPath, body: body}, &out)
+	_, err = c.doJSON(ctx, &call{method: http.MethodPost, path: tokenPath, body: body, limit: maxTokenAnswerBytes}, &out)
 	var apiErr *Error
 	switch {
 	case errors.As(err, &apiErr) && (apiErr.Status == http.StatusUnauthorized || apiErr.Status == http.StatusForbidden):

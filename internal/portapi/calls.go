@@ -1,6 +1,7 @@
 package portapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -43,6 +44,9 @@ func entityPath(bp, id string) (string, error) {
 // GetBlueprint returns one blueprint as Port stores it (the "blueprint"
 // object of Port's answer, server-managed fields such as createdAt
 // included). A missing blueprint is an *Error for which IsNotFound is true.
+// An answer over MaxBlueprintBytes is a *TooLargeError; one whose
+// "blueprint" is missing or not an object is an error. The caller checks
+// that it is the blueprint asked for.
 func (c *Client) GetBlueprint(ctx context.Context, id string) (json.RawMessage, error) {
 	p, err := blueprintPath(id)
 	if err != nil {
@@ -51,25 +55,44 @@ func (c *Client) GetBlueprint(ctx context.Context, id string) (json.RawMessage, 
 	var out struct {
 		Blueprint json.RawMessage `json:"blueprint"`
 	}
-	if _, err := c.doJSON(ctx, apiCall(http.MethodGet, p, nil, nil), &out); err != nil {
+	if _, err := c.doJSON(ctx, apiCall(http.MethodGet, p, nil, nil).bounded(MaxBlueprintBytes), &out); err != nil {
 		return nil, err
 	}
-	if len(out.Blueprint) == 0 {
-		return nil, fmt.Errorf("port api: GET %s: the answer has no blueprint", p)
+	if !isObject(out.Blueprint) {
+		return nil, fmt.Errorf("port api: GET %s: the answer has no blueprint object", p)
 	}
 	return out.Blueprint, nil
 }
 
 // ListBlueprints returns every blueprint of the organisation, in Port's
-// order.
+// order. An answer over MaxBlueprintListBytes is a *TooLargeError; one
+// whose "blueprints" is missing, null or not an array of objects is an
+// error (never an empty organisation).
 func (c *Client) ListBlueprints(ctx context.Context) ([]json.RawMessage, error) {
 	var out struct {
-		Blueprints []json.RawMessage `json:"blueprints"`
+		Blueprints json.RawMessage `json:"blueprints"`
 	}
-	if _, err := c.doJSON(ctx, apiCall(http.MethodGet, "/v1/blueprints", nil, nil), &out); err != nil {
+	const p = "/v1/blueprints"
+	if _, err := c.doJSON(ctx, apiCall(http.MethodGet, p, nil, nil).bounded(MaxBlueprintListBytes), &out); err != nil {
 		return nil, err
 	}
-	return out.Blueprints, nil
+	var list []json.RawMessage
+	if b := bytes.TrimSpace(out.Blueprints); len(b) == 0 || b[0] != '[' || json.Unmarshal(b, &list) != nil {
+		return nil, fmt.Errorf("port api: GET %s: the answer has no \"blueprints\" array", p)
+	}
+	for i, raw := range list {
+		if !isObject(raw) {
+			return nil, fmt.Errorf("port api: GET %s: blueprint %d of %d in the answer is not an object", p, i+1, len(list))
+		}
+	}
+	return list, nil
+}
+
+// isObject reports whether raw is a JSON object (json.RawMessage fields
+// hold valid JSON once decoded).
+func isObject(raw json.RawMessage) bool {
+	b := bytes.TrimSpace(raw)
+	return len(b) > 0 && b[0] == '{'
 }
 
 // CreateBlueprint creates a blueprint from its JSON object. One that exists
@@ -194,6 +217,11 @@ func (c *Client) BulkDelete(ctx context.Context, blueprint string, ids []string,
 	return deleted, nil
 }
 
+// maxSearchPages bounds a search: ten million entities, far beyond any
+// catalog, so that a server whose cursor never ends cannot keep the client
+// going forever.
+const maxSearchPages = 10_000
+
 // SearchEntities calls fn with every entity of a blueprint that query
 // matches (a Port search query such as {"combinator": "and", "rules": [...]};
 // nil matches all), page after page (POST .../entities/search, 1000 per
@@ -207,7 +235,7 @@ func (c *Client) SearchEntities(ctx context.Context, blueprint string, query jso
 	if query != nil && !json.Valid(query) {
 		return fmt.Errorf("search entities of %s: the query is not valid JSON", blueprint)
 	}
-	from := ""
+	from, pages := "", 0
 	for {
 		body, err := json.Marshal(struct {
 			Query json.RawMessage `json:"query,omitempty"`
@@ -221,7 +249,10 @@ func (c *Client) SearchEntities(ctx context.Context, blueprint string, query jso
 			Entities []json.RawMessage `json:"entities"`
 			Next     string            `json:"next"`
 		}
-		if _, err := c.doJSON(ctx, apiCall(http.MethodPost, p+"/entities/search", nil, body), &out); err != nil {
+		if pages++; pages > maxSearchPages {
+			return fmt.Errorf("port api: POST %s/entities/search: more than %d pages: stopped", p, maxSearchPages)
+		}
+		if _, err := c.doJSON(ctx, apiCall(http.MethodPost, p+"/entities/search", nil, body).bounded(MaxSearchPageBytes), &out); err != nil {
 			return err
 		}
 		for _, e := range out.Entities {

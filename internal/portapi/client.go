@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	gosync "sync"
 	"time"
 )
 
@@ -31,22 +32,64 @@ const (
 	MaxBulkDelete = 100
 	// searchPageSize is the page size SearchEntities asks for (Port's maximum).
 	searchPageSize = 1000
-	// maxResponseBytes bounds how much of a response body is read.
-	maxResponseBytes = 256 << 20
 )
+
+// Bounds of what the client reads of an answer, so that a misbehaving or
+// hostile server cannot make it hold an unbounded body in memory. An answer
+// over its bound is a *TooLargeError; the rest of it is never read.
+const (
+	// MaxBlueprintBytes bounds the answer to a GET of one blueprint, and
+	// so one blueprint (4 MiB: Port's largest real blueprints are tens of
+	// KiB).
+	MaxBlueprintBytes = 4 << 20
+	// MaxBlueprintListBytes bounds the answer listing every blueprint.
+	MaxBlueprintListBytes = 32 << 20
+	// MaxSearchPageBytes bounds one page of an entity search (up to 1000
+	// entities).
+	MaxSearchPageBytes = 64 << 20
+	// maxAnswerBytes bounds every other answer: one entity (Port accepts
+	// at most 1 MiB), bulk results, the token.
+	maxAnswerBytes = 4 << 20
+	// maxErrorBytes is how much of an error answer is read for Port's code
+	// and message; the rest is dropped.
+	maxErrorBytes = 64 << 10
+)
+
+// DefaultRateLimitBudget is RetryPolicy.RateLimitBudget's default.
+const DefaultRateLimitBudget = 10 * time.Minute
+
+// ErrRateLimitBudget is wrapped by the error of a request that was still
+// rate limited when the client's RateLimitBudget was spent.
+var ErrRateLimitBudget = errors.New("the rate-limit budget is spent")
 
 // ErrNoCredentials says the client id or the client secret is missing.
 var ErrNoCredentials = errors.New("missing Port credentials: set PORT_CLIENT_ID and PORT_CLIENT_SECRET")
 
-// RetryPolicy bounds the retries of one request. Zero fields take the
-// defaults noted. Retries stop at whichever bound comes first: attempts, or
-// total time spent (the next wait is not started when it would pass
-// MaxElapsed).
+// RetryPolicy bounds retries. Zero fields take the defaults noted.
+//
+// Rate limits (429, or 503 with Retry-After: Port says when to come back)
+// are retried for as long as Port keeps saying so, each wait as long as
+// Retry-After, else x-ratelimit-reset, says (at least BaseDelay, at most
+// MaxDelay), until the client as a whole has spent RateLimitBudget waiting
+// them out. That budget is shared by every request of the client (one run),
+// and waits that overlap in time count once.
+//
+// Every other retryable failure (5xx, 408, dropped or refused connections,
+// timeouts, 429 without a time to come back) stops a request at whichever
+// bound comes first: MaxAttempts, or MaxElapsed of time spent on it besides
+// rate-limit waits (the next wait is not started when it would pass).
 type RetryPolicy struct {
 	MaxAttempts int           // attempts in all, the first included (default 6; 1 disables retries)
-	MaxElapsed  time.Duration // time budget from the first attempt (default 2 minutes)
+	MaxElapsed  time.Duration // time budget of one request from its first attempt (default 2 minutes)
 	BaseDelay   time.Duration // backoff before the second attempt, doubled after each (default 500 ms)
-	MaxDelay    time.Duration // cap of any one wait, Retry-After included (default 30 s)
+	// MaxDelay caps any one wait, Retry-After included (default 60 s: a
+	// Retry-After of an hour from a broken proxy costs one more request a
+	// minute, not a silent hour, and Port's 5-minute window is re-asked at
+	// most five times).
+	MaxDelay time.Duration
+	// RateLimitBudget is the total time the client may wait out rate
+	// limits (default 10 minutes, two of Port's 5-minute windows).
+	RateLimitBudget time.Duration
 }
 
 func (p RetryPolicy) withDefaults() RetryPolicy {
@@ -60,7 +103,10 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 		p.BaseDelay = 500 * time.Millisecond
 	}
 	if p.MaxDelay <= 0 {
-		p.MaxDelay = 30 * time.Second
+		p.MaxDelay = 60 * time.Second
+	}
+	if p.RateLimitBudget <= 0 {
+		p.RateLimitBudget = DefaultRateLimitBudget
 	}
 	return p
 }
@@ -87,6 +133,13 @@ type Config struct {
 	// the wait before the next attempt. Never headers or bodies. It may be
 	// called from several goroutines at once.
 	Logf func(format string, args ...any)
+	// Notify, when set, receives one line per wait before a retry, for
+	// people watching the run: "rate limited by Port, waiting 2s", or
+	// "cannot reach https://host/v1/...: connection refused; retrying in
+	// 2s". Waits of concurrent requests for the same rate limit are told
+	// once. URLs in it carry no user information or query; it never holds
+	// a secret. It may be called from several goroutines at once.
+	Notify func(line string)
 }
 
 // String describes the configuration without the client secret.
@@ -116,8 +169,16 @@ type Client struct {
 	// slots bounds bulk requests in flight across every call of this
 	// client, so callers that run several BulkUpserts at once still send
 	// at most concurrency requests together.
-	slots chan struct{}
-	logf  func(format string, args ...any)
+	slots  chan struct{}
+	logf   func(format string, args ...any)
+	notify func(line string)
+
+	// rl is the rate-limit budget's account, shared by every request.
+	rl struct {
+		gosync.Mutex
+		spent time.Duration // wall-clock time covered by rate-limit waits
+		until time.Time     // when the latest rate-limit wait ends
+	}
 
 	// Seams for tests: waiting between attempts, the clock, and the jitter
 	// source (returns a value in [0, n)).
@@ -129,12 +190,15 @@ type Client struct {
 }
 
 // New returns a client for cfg. Missing credentials give an error wrapping
-// ErrNoCredentials that names what is missing; a base URL that
-// ResolveBaseURL would refuse is refused too.
+// ErrNoCredentials that names what is missing; white space around the client
+// id and secret is dropped (a copy-paste leftover: Port's never hold any).
+// A base URL that ResolveBaseURL would refuse is refused too.
 //
-// Redirects: the client follows at most 10, and never carries the
-// Authorization header to another scheme, host or port; it refuses to
-// re-send a request body (which may hold the client secret) there.
+// Redirects: the client follows at most 10, never to plain http on a host
+// that is not loopback (as a first request to such a URL is refused), and
+// never carries the Authorization header to another scheme, host or port;
+// it refuses to re-send a request body (which may hold the client secret)
+// there.
 func New(cfg Config) (*Client, error) {
 	id, secret := strings.TrimSpace(cfg.ClientID), strings.TrimSpace(cfg.ClientSecret)
 	switch {
@@ -159,12 +223,13 @@ func New(cfg Config) (*Client, error) {
 	c := &Client{
 		baseURL:      base,
 		baseHost:     u.Scheme + "://" + u.Host,
-		clientID:     cfg.ClientID,
-		clientSecret: cfg.ClientSecret,
+		clientID:     id,
+		clientSecret: secret,
 		userAgent:    cfg.UserAgent,
 		retry:        cfg.Retry.withDefaults(),
 		concurrency:  cfg.Concurrency,
 		logf:         cfg.Logf,
+		notify:       cfg.Notify,
 		sleep:        sleepContext,
 		now:          time.Now,
 		jitter:       rand.Int64N,
@@ -198,6 +263,10 @@ func (c *Client) BaseURL() string { return c.baseURL }
 func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= 10 {
 		return errors.New("stopped after 10 redirects")
+	}
+	if !strings.EqualFold(req.URL.Scheme, "https") && !(strings.EqualFold(req.URL.Scheme, "http") && isLoopback(req.URL.Hostname())) {
+		return fmt.Errorf("refusing a redirect to %s: only https:// is followed (http only on loopback), or the answer could be read or changed on the way",
+			DisplayURL(req.URL))
 	}
 	if req.URL.Scheme+"://"+req.URL.Host == c.baseHost {
 		return nil

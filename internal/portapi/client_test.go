@@ -29,7 +29,10 @@ func TestResolveBaseURL(t *testing.T) {
 		{"", "", "US", USBaseURL, ""},
 		{"", "", "ap", "", "valid: eu, us"},
 		{"https://flag.example.com", "https://env.example.com", "us", "https://flag.example.com", ""},
-		{"", "https://env.example.com/", "us", "https://env.example.com", ""},
+		{"", "https://env.example.com/", "", "https://env.example.com", ""},
+		{"", "https://env.example.com/", "us", USBaseURL, ""}, // an explicit --region beats PORT_BASE_URL
+		{"", "https://env.example.com/", "mars", "", "valid: eu, us"},
+		{"https://flag.example.com", "", "mars", "", "valid: eu, us"},
 		{"", "https://api.getport.io/v1", "", "https://api.getport.io", ""},
 		{"", "https://api.getport.io/v1/", "", "https://api.getport.io", ""},
 		{"", "https://API.example.com:8443/port/v1", "", "https://api.example.com:8443/port", ""},
@@ -56,9 +59,6 @@ func TestResolveBaseURL(t *testing.T) {
 		case err != nil && strings.Contains(err.Error(), "hunter2"):
 			t.Errorf("the error repeats a password: %v", err)
 		}
-	}
-	if _, err := ResolveBaseURL("", "https://env.example.com", "mars"); err != nil {
-		t.Errorf("a URL makes the region irrelevant: %v", err)
 	}
 }
 
@@ -213,7 +213,9 @@ func TestRetries(t *testing.T) {
 		{"429 Retry-After capped", porttest.Fault{Status: 429, RetryAfter: "3600"}, 30 * time.Second},
 		{"429 x-ratelimit-reset seconds", porttest.Fault{Status: 429, RateLimitReset: "7"}, 7 * time.Second},
 		{"429 x-ratelimit-reset epoch", porttest.Fault{Status: 429, RateLimitReset: strconv.FormatInt(epoch.Unix()+12, 10)}, 12 * time.Second},
-		{"429 x-ratelimit-reset epoch past", porttest.Fault{Status: 429, RateLimitReset: strconv.FormatInt(epoch.Unix()-60, 10)}, 0},
+		// A reset already past waits the base delay, never a busy loop.
+		{"429 x-ratelimit-reset epoch past", porttest.Fault{Status: 429, RateLimitReset: strconv.FormatInt(epoch.Unix()-60, 10)}, time.Second},
+		{"429 Retry-After 0", porttest.Fault{Status: 429, RetryAfter: "0"}, time.Second},
 		{"429 Retry-After beats x-ratelimit-reset", porttest.Fault{Status: 429, RetryAfter: "2", RateLimitReset: "20"}, 2 * time.Second},
 		{"500", porttest.Fault{Status: 500}, time.Second},
 		{"502", porttest.Fault{Status: 502}, time.Second},
@@ -296,18 +298,18 @@ func TestJitterStaysWithinTheCeiling(t *testing.T) {
 func TestRetriesBoundedByElapsedTime(t *testing.T) {
 	srv := newServer(t)
 	c, clk := newClient(t, srv, func(cfg *Config) {
-		cfg.Retry = RetryPolicy{MaxAttempts: 100, MaxElapsed: 10 * time.Second, MaxDelay: time.Minute}
+		cfg.Retry = RetryPolicy{MaxAttempts: 100, MaxElapsed: 10 * time.Second, BaseDelay: time.Second, MaxDelay: time.Minute}
 	})
-	srv.Inject(porttest.Fault{Method: "GET", Status: 429, RetryAfter: "4", Times: 100})
+	srv.Inject(porttest.Fault{Method: "GET", Status: 502, Times: 100})
 	_, err := c.ListBlueprints(context.Background())
-	if StatusOf(err) != 429 || !strings.Contains(err.Error(), "retry budget of 10s") {
+	if StatusOf(err) != 502 || !strings.Contains(err.Error(), "retry budget of 10s") {
 		t.Fatalf("got %v", err)
 	}
-	// Attempts at 0 s, 4 s and 8 s; a wait to 12 s would pass the budget.
-	if n := count(srv, "GET", "/v1/blueprints"); n != 3 {
-		t.Fatalf("%d attempts, want 3", n)
+	// Attempts at 0, 1, 3 and 7 s; a wait of 8 s more would pass the budget.
+	if n := count(srv, "GET", "/v1/blueprints"); n != 4 {
+		t.Fatalf("%d attempts, want 4", n)
 	}
-	if w := clk.recorded(); !reflect.DeepEqual(w, []time.Duration{4 * time.Second, 4 * time.Second}) {
+	if w := clk.recorded(); !reflect.DeepEqual(w, []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}) {
 		t.Fatalf("waits %v", w)
 	}
 }

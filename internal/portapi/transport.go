@@ -24,6 +24,7 @@ type call struct {
 	query  url.Values
 	body   []byte // nil: no body
 	auth   bool   // send the access token
+	limit  int64  // the most of a 2xx answer read (0: maxAnswerBytes)
 }
 
 // apiCall is a call that carries the access token.
@@ -31,11 +32,47 @@ func apiCall(method, path string, query url.Values, body []byte) *call {
 	return &call{method: method, path: path, query: query, body: body, auth: true}
 }
 
-// response is a 2xx answer, read whole.
+// bounded sets the most of the answer that is read.
+func (cl *call) bounded(limit int64) *call {
+	cl.limit = limit
+	return cl
+}
+
+// response is an answer, read whole (within its bound).
 type response struct {
 	status int
 	header http.Header
 	body   []byte
+}
+
+// TooLargeError is an answer larger than the client reads for its request
+// (see MaxBlueprintBytes and the other bounds). Size is the answer's
+// declared length, or -1 when it declared none and the client stopped
+// reading at the bound.
+type TooLargeError struct {
+	Limit int64
+	Size  int64
+}
+
+// Error names the size when it is known, and the bound.
+func (e *TooLargeError) Error() string {
+	if e.Size >= 0 {
+		return fmt.Sprintf("the answer is %s, over the %s limit", byteSize(e.Size), byteSize(e.Limit))
+	}
+	return fmt.Sprintf("the answer is over the %s limit (not read further)", byteSize(e.Limit))
+}
+
+// byteSize renders n bytes in the largest unit that keeps it readable.
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB (%d bytes)", float64(n)/(1<<20), n)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // doJSON sends cl (see do) and decodes the answer's body into out when out
@@ -54,13 +91,15 @@ func (c *Client) doJSON(ctx context.Context, cl *call, out any) (int, error) {
 }
 
 // do sends cl until Port answers 2xx, a failure is not worth retrying, or
-// the retry policy or ctx ends it. A 401 on a call with a token fetches a
-// new token and retries once, outside the policy's count. Failures are
-// *Error for Port's answers, else wrapped transport or context errors.
+// the retry policy or ctx ends it (see RetryPolicy). A 401 on a call with a
+// token fetches a new token and retries once, outside the policy's count.
+// Failures are *Error for Port's answers, else wrapped transport or context
+// errors; each names the request that failed.
 func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 	start := c.now()
 	refreshed := false
-	counted := 0 // attempts that count against the retry policy
+	counted := 0                 // attempts that count against the retry policy
+	var rateWaited time.Duration // of this request's time, the rate-limit waits
 	for attempt := 1; ; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("port api: %s %s: %w", cl.method, cl.path, err)
@@ -104,6 +143,25 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 			c.logRequest(cl, attempt, took, resp, err, "")
 			return nil, failure
 		}
+		if wait, ok := c.rateLimitWait(resp); ok {
+			// Port said when to come back: the budget bounds this, not the
+			// attempt count.
+			counted--
+			announce, spent, ok := c.reserveRateLimit(wait)
+			if !ok {
+				c.logRequest(cl, attempt, took, resp, err, "; giving up")
+				return nil, &budgetError{failure: failure, spent: spent, budget: c.retry.RateLimitBudget}
+			}
+			c.logRequest(cl, attempt, took, resp, err, "; retrying in "+roundWait(wait))
+			if announce {
+				c.tell("rate limited by Port, waiting " + roundWait(wait))
+			}
+			if err := c.sleep(ctx, wait); err != nil {
+				return nil, c.interrupted(cl, err, failure)
+			}
+			rateWaited += wait
+			continue
+		}
 		if counted >= c.retry.MaxAttempts {
 			c.logRequest(cl, attempt, took, resp, err, "; giving up")
 			return nil, fmt.Errorf("%w (gave up after %d attempts)", failure, attempt)
@@ -114,20 +172,125 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 		} else {
 			wait = c.backoff(counted)
 		}
-		if elapsed := c.now().Sub(start); elapsed+wait > c.retry.MaxElapsed {
+		if elapsed := c.now().Sub(start) - rateWaited; elapsed+wait > c.retry.MaxElapsed {
 			c.logRequest(cl, attempt, took, resp, err, "; giving up")
 			return nil, fmt.Errorf("%w (gave up after %d attempts: waiting %s more would pass the retry budget of %s)",
 				failure, attempt, wait.Round(time.Millisecond), c.retry.MaxElapsed)
 		}
-		c.logRequest(cl, attempt, took, resp, err, "; retrying in "+wait.Round(time.Millisecond).String())
+		c.logRequest(cl, attempt, took, resp, err, "; retrying in "+roundWait(wait))
+		if resp != nil {
+			c.tell(fmt.Sprintf("Port answered %d %s to %s %s; retrying in %s",
+				resp.status, http.StatusText(resp.status), cl.method, c.displayURL(cl), roundWait(wait)))
+		} else {
+			c.tell(fmt.Sprintf("cannot reach %s: %s; retrying in %s", c.displayURL(cl), c.netReason(err), roundWait(wait)))
+		}
 		if err := c.sleep(ctx, wait); err != nil {
-			return nil, fmt.Errorf("port api: %s %s: %w while waiting to retry (last failure: %s)",
-				cl.method, cl.path, err, strings.TrimPrefix(failure.Error(), "port api: "+cl.method+" "+cl.path+": "))
+			return nil, c.interrupted(cl, err, failure)
 		}
 	}
 }
 
-// send makes one HTTP request and reads the answer whole.
+// budgetError is a request still rate limited when the client's
+// rate-limit budget ran out. It wraps Port's last answer and
+// ErrRateLimitBudget.
+type budgetError struct {
+	failure       error
+	spent, budget time.Duration
+}
+
+func (e *budgetError) Error() string {
+	return fmt.Sprintf("%s (still rate limited after waiting %s in all; the rate-limit budget is %s)",
+		e.failure, roundWait(e.spent), e.budget)
+}
+
+func (e *budgetError) Unwrap() []error { return []error{e.failure, ErrRateLimitBudget} }
+
+// interrupted is the error of a request whose wait before a retry ended
+// with its context.
+func (c *Client) interrupted(cl *call, err, failure error) error {
+	return fmt.Errorf("port api: %s %s: %w while waiting to retry (last failure: %s)",
+		cl.method, cl.path, err, strings.TrimPrefix(failure.Error(), "port api: "+cl.method+" "+cl.path+": "))
+}
+
+// rateLimitWait says whether a retryable answer is a rate limit that says
+// when to come back (429 with Retry-After or x-ratelimit-reset, 503 with
+// Retry-After), and how long to wait: at least BaseDelay (a reset already
+// past must not make a busy loop), at most MaxDelay.
+func (c *Client) rateLimitWait(resp *response) (time.Duration, bool) {
+	if resp == nil || (resp.status != http.StatusTooManyRequests && resp.status != http.StatusServiceUnavailable) {
+		return 0, false
+	}
+	d, ok := retryAfter(resp.header, c.now(), resp.status == http.StatusTooManyRequests)
+	if !ok {
+		return 0, false
+	}
+	return min(max(d, c.retry.BaseDelay), c.retry.MaxDelay), true
+}
+
+// reserveRateLimit books a rate-limit wait of d starting now against the
+// client's budget. Waits that overlap count once: the budget is the
+// wall-clock time the client spends rate limited, whatever the number of
+// requests waiting together. It reports whether the wait should be told
+// (it does not merely fall within one already told), the time spent so
+// far, and false when the wait would pass the budget.
+func (c *Client) reserveRateLimit(d time.Duration) (announce bool, spent time.Duration, ok bool) {
+	c.rl.Lock()
+	defer c.rl.Unlock()
+	now := c.now()
+	end := now.Add(d)
+	from := now
+	if c.rl.until.After(now) {
+		from = c.rl.until
+	}
+	added := max(end.Sub(from), 0)
+	if c.rl.spent+added > c.retry.RateLimitBudget {
+		return false, c.rl.spent, false
+	}
+	announce = !c.rl.until.After(now) || end.Sub(c.rl.until) >= time.Second
+	c.rl.spent += added
+	if end.After(c.rl.until) {
+		c.rl.until = end
+	}
+	return announce, c.rl.spent, true
+}
+
+// tell passes a line to Config.Notify.
+func (c *Client) tell(line string) {
+	if c.notify != nil {
+		c.notify(c.redact(line))
+	}
+}
+
+// displayURL is the request's URL for people: the base URL (which never
+// holds user information or a query) and the path, without the query.
+func (c *Client) displayURL(cl *call) string { return c.baseURL + cl.path }
+
+// netReason says in a few words why a request got no answer.
+func (c *Client) netReason(err error) string {
+	var errno syscall.Errno
+	var ne net.Error
+	switch {
+	case errors.As(err, &errno):
+		return errno.Error()
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "the connection closed before an answer"
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return "no answer in time"
+	}
+	return c.redact(err.Error())
+}
+
+// roundWait shows a wait to a tenth of a second (milliseconds below that).
+func roundWait(d time.Duration) string {
+	if d < 100*time.Millisecond {
+		return d.Round(time.Millisecond).String()
+	}
+	return d.Round(100 * time.Millisecond).String()
+}
+
+// send makes one HTTP request and reads the answer, within its bound: a 2xx
+// answer over cl's limit is a *TooLargeError, of an error answer only the
+// first maxErrorBytes are read.
 func (c *Client) send(ctx context.Context, cl *call, auth string) (*response, error) {
 	u := c.baseURL + cl.path
 	if len(cl.query) > 0 {
@@ -154,12 +317,26 @@ func (c *Client) send(ctx context.Context, cl *call, auth string) (*response, er
 		return nil, unwrapURLError(err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	limit := cl.limit
+	if limit <= 0 {
+		limit = maxAnswerBytes
+	}
+	ok := resp.StatusCode < 300
+	if !ok {
+		limit = maxErrorBytes
+	}
+	if ok && resp.ContentLength > limit {
+		return nil, &TooLargeError{Limit: limit, Size: resp.ContentLength}
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("read the answer: %w", err)
 	}
-	if len(data) > maxResponseBytes {
-		return nil, fmt.Errorf("the answer is larger than %d MiB", maxResponseBytes>>20)
+	if int64(len(data)) > limit {
+		if ok {
+			return nil, &TooLargeError{Limit: limit, Size: -1}
+		}
+		data = data[:limit]
 	}
 	return &response{status: resp.StatusCode, header: resp.Header, body: data}, nil
 }

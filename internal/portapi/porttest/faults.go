@@ -36,6 +36,10 @@ type Fault struct {
 	Latency     time.Duration // wait before answering, failing or dropping
 	Drop        bool          // close the connection without an answer
 	ExpireToken bool          // expire every token, then go on
+
+	// Hostile answers (see hostile.go), applied after Drop and before Status.
+	Redirect    string // answer 307 Temporary Redirect to this URL
+	StreamBytes int64  // answer Status (200 if 0) with a JSON body this long, streamed without a length
 }
 
 func (f *Fault) matches(method, path string) bool {
@@ -174,6 +178,9 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				}
 			}
 			panic(http.ErrAbortHandler) // closes the connection without an answer
+		}
+		if fault != nil && s.hostile(w, r, fault) {
+			return
 		}
 		if fault != nil && fault.Status != 0 {
 			if fault.RetryAfter != "" {

@@ -25,6 +25,7 @@ import (
 	"net/url"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -106,6 +107,7 @@ type Server struct {
 	seq        int
 	inFlight   int
 	peak       int
+	streamed   atomic.Int64 // body bytes written by StreamBytes faults
 }
 
 // record is a stored entity and the times Port would report.
