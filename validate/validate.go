@@ -38,6 +38,14 @@ type Options struct {
 	Files      []string
 	Workers    int
 	Version    string
+	// Snippets shows the offending line with a caret under each text
+	// finding; SnippetsAuto (no --snippets given) decides by whether stdout
+	// is a terminal.
+	Snippets, SnippetsAuto bool
+	Quiet                  bool // only the findings, no summary
+	// MaxWarnings fails the run when there are more warnings than it
+	// points at; nil means no limit.
+	MaxWarnings *int
 	// Now is the clock for the summary's time taken; nil means time.Now.
 	Now func() time.Time
 }
@@ -45,6 +53,7 @@ type Options struct {
 // NewCommand returns the validate command.
 func NewCommand(io *cmdutil.IO, version string) *cli.Command {
 	opts := Options{IO: io, Version: version}
+	var maxWarnings int
 	return &cli.Command{
 		Name:      "validate",
 		Usage:     "check entity files against the cached blueprints, offline",
@@ -70,8 +79,18 @@ Examples:
 			&cli.StringFlag{Name: "color", Value: "auto", Usage: "colour `WHEN`: auto, always, never (auto honours NO_COLOR and CLICOLOR_FORCE)", Destination: &opts.Color},
 			&cli.BoolFlag{Name: "staged", Usage: "validate what is staged in the git index, not the working tree", Destination: &opts.Staged},
 			&cli.IntFlag{Name: "workers", Usage: "files checked at once (default: number of CPUs)", Destination: &opts.Workers},
+			&cli.BoolFlag{Name: "snippets", Usage: "show the offending line with a caret under each finding (default: on a terminal)", Destination: &opts.Snippets},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only the findings, no summary", Destination: &opts.Quiet},
+			&cli.IntFlag{Name: "max-warnings", Usage: "fail (exit 1) when there are more than `N` warnings (default: no limit)", Destination: &maxWarnings},
 		},
 		Action: func(c *cli.Context) error {
+			opts.SnippetsAuto = !c.IsSet("snippets")
+			if c.IsSet("max-warnings") {
+				if maxWarnings < 0 {
+					return cmdutil.Usagef("--max-warnings takes a number of warnings, 0 or more")
+				}
+				opts.MaxWarnings = &maxWarnings
+			}
 			opts.Files = c.Args().Slice()
 			return Run(c.Context, opts)
 		},
@@ -106,11 +125,18 @@ func run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return cmdutil.Usage(err)
 	}
+	snippets := opts.Snippets
+	if opts.SnippetsAuto {
+		snippets = opts.IO.IsTerminal
+	}
+	snippets = snippets && opts.Format == "text"
 	r, err := report.New(opts.Format, report.Options{
 		Color:       color,
 		DisplayPath: opts.IO.DisplayPath(cfg.Root),
 		RepoPath:    repoPath(cfg.Root),
 		Version:     opts.Version,
+		Snippets:    snippets,
+		Quiet:       opts.Quiet,
 	})
 	if err != nil {
 		return cmdutil.Usage(err)
@@ -122,7 +148,7 @@ func run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	linter := &lint.Linter{Cache: cache, Workers: opts.Workers}
+	linter := &lint.Linter{Cache: cache, Workers: opts.Workers, Snippets: snippets}
 	var res *lint.Result
 	switch {
 	case opts.Staged:
@@ -169,6 +195,10 @@ func run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("write report: %w", err)
 	}
 	if errs > 0 {
+		return cmdutil.ErrFindings
+	}
+	if opts.MaxWarnings != nil && warns > *opts.MaxWarnings {
+		fmt.Fprintf(opts.IO.Err, "port-gitops: %d warnings, more than --max-warnings %d\n", warns, *opts.MaxWarnings)
 		return cmdutil.ErrFindings
 	}
 	return nil

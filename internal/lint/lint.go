@@ -73,6 +73,9 @@ type Linter struct {
 	// a file is checked, and their memory serves the next file, so memory
 	// stays flat however large the catalog.
 	KeepNodes bool
+	// Snippets attaches to each finding the line it points at
+	// (report.Finding.Snippet), for text output.
+	Snippets bool
 }
 
 // Run checks every source, in parallel, and then the entities across files
@@ -172,6 +175,11 @@ func (l *Linter) File(src Source) (fr FileResult) {
 	if err != nil {
 		fileFinding("file", describeReadError(err))
 		return fr
+	}
+	if l.Snippets {
+		// data may be a reused buffer: the snippets copy what they show
+		// before File returns.
+		defer func() { report.AddSnippets(fr.Findings, data) }()
 	}
 	var arena *entity.Arena
 	if !l.KeepNodes {

@@ -24,8 +24,10 @@ func (g githubRenderer) Render(w io.Writer, findings []Finding, sum Summary) err
 		props += ",title=" + escapeProperty("port-gitops "+f.Rule)
 		fmt.Fprintf(&b, "::%s %s::%s\n", cmd, props, escapeData(f.Message))
 	}
-	b.WriteString(summaryLine(newTextStyles(w, false), sum))
-	b.WriteByte('\n')
+	if !g.opts.Quiet {
+		b.WriteString(summaryLine(newTextStyles(w, false), sum, findings))
+		b.WriteByte('\n')
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -9,16 +9,22 @@ type jsonRenderer struct{}
 
 // jsonReport is the document of --format json. Field names are stable.
 type jsonReport struct {
-	Valid    bool      `json:"valid"`
-	Files    int       `json:"files"`
-	Entities int       `json:"entities"`
-	Errors   int       `json:"errors"`
-	Warnings int       `json:"warnings"`
-	Findings []Finding `json:"findings"`
+	Valid    bool          `json:"valid"`
+	Files    int           `json:"files"`
+	Entities int           `json:"entities"`
+	Errors   int           `json:"errors"`
+	Warnings int           `json:"warnings"`
+	Findings []jsonFinding `json:"findings"`
 	// Error is set when the run could not check anything (a usage or
 	// configuration error, or an I/O failure): what went wrong and the
 	// exit code, so that a script reading stdout gets a document.
 	Error *jsonError `json:"error,omitempty"`
+}
+
+// jsonFinding is a finding with the link to its rule's documentation.
+type jsonFinding struct {
+	Finding
+	URL string `json:"url,omitempty"`
 }
 
 type jsonError struct {
@@ -32,18 +38,19 @@ func RenderJSONError(w io.Writer, message string, exitCode int) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(jsonReport{Findings: []Finding{}, Error: &jsonError{Message: message, ExitCode: exitCode}})
+	return enc.Encode(jsonReport{Findings: []jsonFinding{}, Error: &jsonError{Message: message, ExitCode: exitCode}})
 }
 
 func (jsonRenderer) Render(w io.Writer, findings []Finding, sum Summary) error {
-	if findings == nil {
-		findings = []Finding{}
+	out := make([]jsonFinding, len(findings))
+	for i, f := range findings {
+		out[i] = jsonFinding{Finding: f, URL: RuleURL(f.Rule)}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(jsonReport{
 		Valid: sum.Errors == 0, Files: sum.Files, Entities: sum.Entities,
-		Errors: sum.Errors, Warnings: sum.Warnings, Findings: findings,
+		Errors: sum.Errors, Warnings: sum.Warnings, Findings: out,
 	})
 }

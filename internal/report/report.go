@@ -36,6 +36,9 @@ type Finding struct {
 	Rule       string   `json:"rule"`
 	Severity   Severity `json:"severity"`
 	Message    string   `json:"message"`
+	// Snippet is the line the finding points at, for text output; nil when
+	// the file was not at hand or snippets were not asked for.
+	Snippet *Snippet `json:"-"`
 }
 
 // Summary counts what was validated.
@@ -91,6 +94,11 @@ type Options struct {
 	RepoPath func(string) string
 	// Version goes into SARIF's tool description.
 	Version string
+	// Snippets shows, under each text finding, the line it points at with a
+	// caret under the column.
+	Snippets bool
+	// Quiet prints only the findings (text and github): no summary.
+	Quiet bool
 }
 
 var renderers = map[string]func(Options) Renderer{

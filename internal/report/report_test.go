@@ -176,3 +176,23 @@ func TestSARIFRulesDescribed(t *testing.T) {
 		t.Fatalf("sarif result: %+v", r)
 	}
 }
+
+// Every rule has a row with an anchor in the README, which json and SARIF
+// link to.
+func TestEveryRuleHasAnAnchorInTheREADME(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id := range ruleDescriptions {
+		if !strings.Contains(string(readme), `<a id="rule-`+id+`"></a>`) {
+			t.Errorf("README has no anchor for rule %s", id)
+		}
+		if RuleURL(id) != DocsURL+"#rule-"+id {
+			t.Errorf("RuleURL(%s) = %s", id, RuleURL(id))
+		}
+	}
+	if RuleURL("no-such-rule") != "" {
+		t.Error("an unknown rule got a link")
+	}
+}

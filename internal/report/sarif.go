@@ -34,6 +34,7 @@ type sarifDriver struct {
 type sarifRule struct {
 	ID               string       `json:"id"`
 	ShortDescription sarifMessage `json:"shortDescription"`
+	HelpURI          string       `json:"helpUri,omitempty"`
 }
 
 type sarifMessage struct {
@@ -87,9 +88,9 @@ func (s sarifRenderer) Render(w io.Writer, findings []Finding, _ Summary) error 
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
-	driver := sarifDriver{Name: "port-gitops", Version: s.opts.Version, Rules: make([]sarifRule, 0, len(ids))}
+	driver := sarifDriver{Name: "port-gitops", InformationURI: DocsURL, Version: s.opts.Version, Rules: make([]sarifRule, 0, len(ids))}
 	for _, id := range ids {
-		driver.Rules = append(driver.Rules, sarifRule{ID: id, ShortDescription: sarifMessage{RuleDescription(id)}})
+		driver.Rules = append(driver.Rules, sarifRule{ID: id, ShortDescription: sarifMessage{RuleDescription(id)}, HelpURI: RuleURL(id)})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -107,6 +108,19 @@ func (s sarifRenderer) Render(w io.Writer, findings []Finding, _ Summary) error 
 func KnownRule(rule string) bool {
 	_, ok := ruleDescriptions[rule]
 	return ok
+}
+
+// DocsURL is where port-gitops is documented: the README, whose rules table
+// has an anchor per rule.
+const DocsURL = "https://github.com/port-gitops/port-gitops/blob/main/README.md"
+
+// RuleURL links to rule's row in the README's rules table, or "" for a rule
+// that is not described.
+func RuleURL(rule string) string {
+	if !KnownRule(rule) {
+		return ""
+	}
+	return DocsURL + "#rule-" + rule
 }
 
 // RuleDescription describes rule in a sentence.
