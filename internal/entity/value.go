@@ -73,9 +73,9 @@ type Value struct {
 	// Ambiguity is set by ParseYAML on a plain scalar that YAML 1.1 reads
 	// otherwise (see ScalarPitfall); it is AmbiguityNone for JSON.
 	Ambiguity Ambiguity
-	Pos  Pos // the first character of the value: '{', '[', '"', a digit, '-', 't', 'f' or 'n'
-	Str  string
-	Num  string
+	Pos       Pos // the first character of the value: '{', '[', '"', a digit, '-', 't', 'f' or 'n'
+	Str       string
+	Num       string
 	// Elems holds an array's elements in order.
 	Elems []*Value
 	// Members holds an object's members in the order of their keys' first
