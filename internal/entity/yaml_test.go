@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/port-gitops/port-gitops/internal/report"
 )
 
 // yamlRefPos is refPos without counting a leading byte order mark, the
@@ -525,4 +527,14 @@ func FuzzParseYAML(f *testing.F) {
 		Extract(root)
 		ScalarPitfall(root, []string{"string"})
 	})
+}
+
+// TestYAMLRulesAreKnown: every rule ParseYAML's findings name is described
+// for the report formats.
+func TestYAMLRulesAreKnown(t *testing.T) {
+	for _, r := range []string{RuleYAMLSyntax, RuleYAMLMultipleDocuments, RuleYAMLTabIndent, RuleYAMLAmbiguousScalar, "duplicate-key", "server-field"} {
+		if !report.KnownRule(r) {
+			t.Errorf("rule %q is not among report's described rules", r)
+		}
+	}
 }
