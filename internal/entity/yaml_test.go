@@ -538,3 +538,50 @@ func TestYAMLRulesAreKnown(t *testing.T) {
 		}
 	}
 }
+
+// benchYAMLEntity is benchEntity written as a port.yml would be.
+const benchYAMLEntity = `identifier: notification-microservice
+title: Notification Service
+icon: Microservice
+blueprint: microservice
+team: [platform, sre-oncall]
+properties:
+  url: https://www.github.com/acme/notification
+  language: Go
+  description: "Sends e-mail, SMS and push notifications \u2014 owned by Platform."
+  tier: tier-1
+  replicas: 3
+  cpuLimit: 0.5
+  public: false
+  lastDeploy: "2024-11-03T10:15:00Z"
+  slackChannel: "#notifications"
+  readme: |
+    # Notification service
+
+    Run ` + "`make dev`" + ` to start it.
+  labels:
+    cost-center: CC-1042
+    region: eu-west-1
+    owner: Zoë Müller
+  endpoints:
+    - {path: /v1/send, method: POST, rateLimit: 1000}
+    - {path: "/v1/status/{id}", method: GET, rateLimit: 5000}
+  sla: {availability: 99.95, latencyP99Ms: 250}
+relations:
+  system: messaging
+  dependencies: [user-service, template-service]
+`
+
+// BenchmarkParseYAML parses one realistic port.yml; compare with
+// BenchmarkParse (the same entity as JSON):
+// go test ./internal/entity -run '^$' -bench 'Parse(YAML)?$' -benchmem
+func BenchmarkParseYAML(b *testing.B) {
+	data := []byte(benchYAMLEntity)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := ParseYAML(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
