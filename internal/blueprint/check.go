@@ -31,7 +31,9 @@ func issue(n *entity.Value, ptr, rule, format string, args ...any) Issue {
 }
 
 // CheckEnvelope checks what every entity must satisfy whatever its
-// blueprint: the identifier and the shape of title, icon and team.
+// blueprint: the identifier and the shape of title, icon and team (a
+// string, an array of strings, or a search query). Fields Port sets itself
+// (createdAt, ...) are a warning of rule "server-field".
 func CheckEnvelope(e *entity.Entity) []Issue {
 	var out []Issue
 	if n := e.IdentifierNode; n != nil && n.Kind == entity.KindString {
@@ -44,17 +46,26 @@ func CheckEnvelope(e *entity.Entity) []Issue {
 			out = append(out, issue(n, "/"+key, "entity-shape", "%s must be a string, got %s", key, kindName(n)))
 		}
 	}
+	for _, m := range e.Node.Members {
+		if entity.IsServerField(m.Key) {
+			keyNode := &entity.Value{Kind: entity.KindString, Str: m.Key, Pos: m.KeyPos}
+			w := issue(keyNode, entity.Pointer(m.Key), "server-field",
+				"%q is set by Port, which ignores it on write: port-gitops does not send it (remove it to keep the file tidy)", m.Key)
+			w.Warning = true
+			out = append(out, w)
+		}
+	}
 	if n := e.Node.Get("team"); n != nil {
-		switch n.Kind {
-		case entity.KindString, entity.KindNull:
-		case entity.KindArray:
+		switch {
+		case n.Kind == entity.KindString, n.Kind == entity.KindNull, isSearchQuery(n):
+		case n.Kind == entity.KindArray:
 			for i, t := range n.Elems {
 				if t.Kind != entity.KindString {
 					out = append(out, issue(t, fmt.Sprintf("/team/%d", i), "team", "team must be a string or an array of strings, got %s in the array", kindName(t)))
 				}
 			}
 		default:
-			out = append(out, issue(n, "/team", "team", "team must be a string or an array of strings, got %s", kindName(n)))
+			out = append(out, issue(n, "/team", "team", "team must be a string, an array of strings or a search query ({\"combinator\": ..., \"rules\": [...]}), got %s", kindName(n)))
 		}
 	}
 	return out

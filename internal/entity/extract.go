@@ -31,11 +31,24 @@ type Entity struct {
 // blueprint checks the entity.
 var envelopeKeys = []string{"identifier", "title", "icon", "team", "properties", "relations", "blueprint"}
 
+// IsServerField reports whether key is a field Port sets on every entity
+// and ignores on write (createdAt, createdBy, updatedAt, updatedBy): entities
+// copied from Port's API or UI carry them. Extract accepts them; they must
+// never be sent.
+func IsServerField(key string) bool {
+	switch key {
+	case "createdAt", "createdBy", "updatedAt", "updatedBy":
+		return true
+	}
+	return false
+}
+
 // Extract returns the entities of a parsed file, which holds either one
 // entity object or an array of them, and the problems with their shape:
 // a root that is neither, an empty array, an element that is not an object,
 // a missing or non-string identifier, a non-string blueprint and unknown
-// top-level keys. Every object found is returned as an entity, even one with
+// top-level keys (the fields IsServerField names are not unknown). Every
+// object found is returned as an entity, even one with
 // problems, so that later checks still see it. A nil root gives nothing.
 func Extract(root *Value) ([]Entity, []Problem) {
 	if root == nil {
@@ -92,6 +105,9 @@ func extractOne(ents []Entity, probs []Problem, obj *Value, index int, ptr strin
 			}
 		case "title", "icon", "team", "properties", "relations":
 		default:
+			if IsServerField(m.Key) {
+				continue // set by Port; blueprint.CheckEnvelope warns
+			}
 			msg := fmt.Sprintf("unknown field %q", m.Key)
 			if s := Suggest(m.Key, envelopeKeys); s != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)

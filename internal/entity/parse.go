@@ -20,6 +20,9 @@ const MaxDepth = 1000
 type SyntaxError struct {
 	Pos Pos
 	Msg string
+	// Rule names the finding: "json-syntax" when empty (Parse), or
+	// "yaml-syntax" (ParseYAML).
+	Rule string
 }
 
 // Error returns "line:column: message".
@@ -29,27 +32,44 @@ func (e *SyntaxError) Error() string {
 
 // Problem returns the error as a Problem of rule "json-syntax".
 func (e *SyntaxError) Problem() Problem {
-	return Problem{Pos: e.Pos, Rule: "json-syntax", Message: e.Msg}
+	rule := e.Rule
+	if rule == "" {
+		rule = "json-syntax"
+	}
+	return Problem{Pos: e.Pos, Rule: rule, Message: e.Msg}
 }
 
 // Diagnostic reports a key that appears more than once in the same object.
 // It is not fatal: the tree keeps the last value, as Port and encoding/json
-// do.
+// do. ParseYAML also reports its other non-fatal findings as Diagnostics,
+// with Rule and Msg set.
 type Diagnostic struct {
 	Pos      Pos    // the repeated key's opening quote
 	FirstPos Pos    // the opening quote of the key's first occurrence
 	Key      string // the key, decoded
 	Pointer  string // JSON pointer to the member
+	// Rule and Msg, when Rule is set, make this another finding than a
+	// duplicate key (RuleYAMLMultipleDocuments, RuleYAMLTabIndent).
+	Rule string
+	Msg  string
 }
 
-// Message returns `duplicate key "x" (first defined at line N); ...`.
+// Message returns `duplicate key "x" (first defined at line N); ...`, or
+// Msg for another rule.
 func (d Diagnostic) Message() string {
+	if d.Rule != "" {
+		return d.Msg
+	}
 	return fmt.Sprintf("duplicate key %q (first defined at line %d); Port would keep only the last", d.Key, d.FirstPos.Line)
 }
 
 // Problem returns the diagnostic as a Problem of rule "duplicate-key".
 func (d Diagnostic) Problem() Problem {
-	return Problem{Pos: d.Pos, Pointer: d.Pointer, Rule: "duplicate-key", Message: d.Message()}
+	rule := d.Rule
+	if rule == "" {
+		rule = "duplicate-key"
+	}
+	return Problem{Pos: d.Pos, Pointer: d.Pointer, Rule: rule, Message: d.Message()}
 }
 
 // Parse parses one JSON document (RFC 8259) and returns its root value and

@@ -64,13 +64,18 @@ func (p Pos) String() string { return fmt.Sprintf("%d:%d", p.Line, p.Column) }
 //
 // Only the fields of its Kind are set: Bool for KindBool, Str (decoded) for
 // KindString, Num (the literal text, exactly as written) for KindNumber,
+// (ParseYAML also sets Str of a number whose YAML text is not JSON, such as
+// 0x1F, to that text, and Num to the same number in JSON),
 // Elems for KindArray and Members for KindObject.
 type Value struct {
 	Kind Kind
 	Bool bool
-	Pos  Pos // the first character of the value: '{', '[', '"', a digit, '-', 't', 'f' or 'n'
-	Str  string
-	Num  string
+	// Ambiguity is set by ParseYAML on a plain scalar that YAML 1.1 reads
+	// otherwise (see ScalarPitfall); it is AmbiguityNone for JSON.
+	Ambiguity Ambiguity
+	Pos       Pos // the first character of the value: '{', '[', '"', a digit, '-', 't', 'f' or 'n'
+	Str       string
+	Num       string
 	// Elems holds an array's elements in order.
 	Elems []*Value
 	// Members holds an object's members in the order of their keys' first
