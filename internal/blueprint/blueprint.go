@@ -54,7 +54,9 @@ type Blueprint struct {
 	// unchecked maps a property identifier to the patterns inside its schema
 	// that Go's regexp cannot compile and so are not checked locally.
 	unchecked map[string][]string
-	schema    *jsonschema.Schema
+	// enums are large enums of strings checked here rather than by schema.
+	enums  map[string]*enumSet
+	schema *jsonschema.Schema
 }
 
 // LoadError says a cached blueprint file is broken.
@@ -226,6 +228,12 @@ func (c *Cache) Parse(id, file string, data []byte) (*Blueprint, error) {
 			bp.unchecked[m.Key] = dropUncompilablePatterns(def)
 			if len(bp.unchecked[m.Key]) == 0 {
 				delete(bp.unchecked, m.Key)
+			}
+			if e := takeBigEnum(def); e != nil {
+				if bp.enums == nil {
+					bp.enums = map[string]*enumSet{}
+				}
+				bp.enums[m.Key] = e
 			}
 			if _, ok := def["default"]; ok {
 				bp.hasDefault[m.Key] = true

@@ -98,6 +98,9 @@ func (b *Blueprint) checkProperties(e *entity.Entity) []Issue {
 			if m.Value.Kind == entity.KindNull {
 				continue // null clears a value in Port
 			}
+			if s := b.enums[m.Key]; s != nil {
+				out = append(out, s.check(m.Key, m.Value)...)
+			}
 			instance[m.Key] = m.Value.Interface()
 			for _, p := range b.unchecked[m.Key] {
 				out = append(out, Issue{Node: m.Value, Pointer: entity.Pointer("properties", m.Key), Rule: "pattern-unchecked", Warning: true,
@@ -316,11 +319,12 @@ func describe(ve *jsonschema.ValidationError) (string, string) {
 	case *kind.Type:
 		return "type", fmt.Sprintf("must be %s, got %s", strings.Join(k.Want, " or "), k.Got)
 	case *kind.Enum:
-		want := make([]string, len(k.Want))
-		for i, w := range k.Want {
-			want[i] = jsonText(w)
+		// Name a few allowed values, not all: an enum can hold thousands.
+		want := make([]string, 0, listed)
+		for _, w := range k.Want[:min(listed, len(k.Want))] {
+			want = append(want, jsonText(w))
 		}
-		return "enum", fmt.Sprintf("%s is not one of %s", jsonText(k.Got), strings.Join(want, ", "))
+		return "enum", fmt.Sprintf("%s is not one of %s", jsonText(k.Got), listSome(want, len(k.Want)))
 	case *kind.Const:
 		return "const", fmt.Sprintf("must be %s", jsonText(k.Want))
 	case *kind.Format:
