@@ -99,10 +99,22 @@ func (b *Blueprint) checkProperties(e *entity.Entity) []Issue {
 		return []Issue{issue(props, "/properties", "entity-shape", "properties must be an object, got %s", kindName(props))}
 	}
 	missingAt, missingPtr := e.Node, ""
-	var instance map[string]any
+	// One instance per compiled chunk of the blueprint's properties.
+	instances := make([]map[string]any, len(b.schemas))
+	// get finds a property of the entity: through an index when there are
+	// many, so that required properties and findings cost one look-up each.
+	get := props.Get
+	if props != nil && len(props.Members) > 16 {
+		index := make(map[string]*entity.Value, len(props.Members))
+		for _, m := range props.Members {
+			if _, dup := index[m.Key]; !dup {
+				index[m.Key] = m.Value
+			}
+		}
+		get = func(k string) *entity.Value { return index[k] }
+	}
 	if props != nil {
 		missingAt, missingPtr = props, "/properties"
-		instance = make(map[string]any, len(props.Members))
 		for _, m := range props.Members {
 			if !b.isProperty(m.Key) {
 				out = append(out, b.unknownProperty(m, entity.Pointer("properties", m.Key)))
@@ -111,7 +123,16 @@ func (b *Blueprint) checkProperties(e *entity.Entity) []Issue {
 			if m.Value.Kind == entity.KindNull {
 				continue // null clears a value in Port
 			}
-			instance[m.Key] = m.Value.Interface()
+			if s := b.enums[m.Key]; s != nil {
+				out = append(out, s.check(m.Key, m.Value)...)
+			}
+			if len(instances) > 0 {
+				ci := b.chunk[m.Key]
+				if instances[ci] == nil {
+					instances[ci] = map[string]any{}
+				}
+				instances[ci][m.Key] = m.Value.Interface()
+			}
 			for _, p := range b.unchecked[m.Key] {
 				out = append(out, Issue{Node: m.Value, Pointer: entity.Pointer("properties", m.Key), Rule: "pattern-unchecked", Warning: true,
 					Message: fmt.Sprintf("pattern %q of property %q not checked locally: Go's regexp cannot compile it (Port still checks it)", p, m.Key)})
@@ -119,7 +140,7 @@ func (b *Blueprint) checkProperties(e *entity.Entity) []Issue {
 		}
 	}
 	for _, r := range b.Required {
-		v := props.Get(r)
+		v := get(r)
 		switch {
 		case v != nil && v.Kind == entity.KindNull:
 			out = append(out, issue(v, entity.Pointer("properties", r), "required-property", "required property %q is null", r))
@@ -131,23 +152,28 @@ func (b *Blueprint) checkProperties(e *entity.Entity) []Issue {
 			out = append(out, issue(missingAt, missingPtr, "required-property", "missing required property %q", r))
 		}
 	}
-	if b.schema == nil || len(instance) == 0 {
-		return out
-	}
-	err := b.schema.Validate(instance)
-	var ve *jsonschema.ValidationError
-	if errors.As(err, &ve) {
-		for _, leaf := range leaves(ve) {
-			node := props.Lookup(leaf.InstanceLocation)
-			if node == nil {
-				node = props
-			}
-			ptr := entity.Pointer(append([]string{"properties"}, leaf.InstanceLocation...)...)
-			rule, msg := describe(leaf)
-			out = append(out, issue(node, ptr, rule, "%s: %s", displayPath(leaf.InstanceLocation), msg))
+	for ci, instance := range instances {
+		if len(instance) == 0 {
+			continue
 		}
-	} else if err != nil {
-		out = append(out, issue(props, "/properties", "schema", "%v", err))
+		err := b.schemas[ci].Validate(instance)
+		var ve *jsonschema.ValidationError
+		if errors.As(err, &ve) {
+			for _, leaf := range leaves(ve) {
+				var node *entity.Value
+				if loc := leaf.InstanceLocation; len(loc) > 0 {
+					node = get(loc[0]).Lookup(loc[1:])
+				}
+				if node == nil {
+					node = props
+				}
+				ptr := entity.Pointer(append([]string{"properties"}, leaf.InstanceLocation...)...)
+				rule, msg := describe(leaf)
+				out = append(out, issue(node, ptr, rule, "%s: %s", displayPath(leaf.InstanceLocation), msg))
+			}
+		} else if err != nil {
+			out = append(out, issue(props, "/properties", "schema", "%v", err))
+		}
 	}
 	return out
 }
@@ -329,11 +355,12 @@ func describe(ve *jsonschema.ValidationError) (string, string) {
 	case *kind.Type:
 		return "type", fmt.Sprintf("must be %s, got %s", strings.Join(k.Want, " or "), k.Got)
 	case *kind.Enum:
-		want := make([]string, len(k.Want))
-		for i, w := range k.Want {
-			want[i] = jsonText(w)
+		// Name a few allowed values, not all: an enum can hold thousands.
+		want := make([]string, 0, listed)
+		for _, w := range k.Want[:min(listed, len(k.Want))] {
+			want = append(want, jsonText(w))
 		}
-		return "enum", fmt.Sprintf("%s is not one of %s", jsonText(k.Got), strings.Join(want, ", "))
+		return "enum", fmt.Sprintf("%s is not one of %s", jsonText(k.Got), listSome(want, len(k.Want)))
 	case *kind.Const:
 		return "const", fmt.Sprintf("must be %s", jsonText(k.Want))
 	case *kind.Format:

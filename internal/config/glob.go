@@ -61,33 +61,70 @@ func MustCompileGlob(pattern string) *Glob {
 func (g *Glob) String() string { return g.pattern }
 
 // Match reports whether the slash-separated relative path matches.
+//
+// It runs the pattern as a set of states over the path's parts, one step per
+// part, so its cost is at most the number of parts times the number of
+// segments (times a path.Match, linear in the lengths of its two strings),
+// however many ** the pattern holds: there is no backtracking.
 func (g *Glob) Match(rel string) bool {
-	return matchSegments(g.segments, strings.Split(rel, "/"))
+	n := len(g.segments)
+	// cur[i] says the parts read so far can be matched by segments[:i], with
+	// segments[i:] left for the rest; cur[n] that every segment is used.
+	var buf [2 * 33]bool
+	var cur, next []bool
+	if 2*(n+1) <= len(buf) {
+		cur, next = buf[:n+1], buf[n+1:2*(n+1)]
+	} else {
+		cur, next = make([]bool, n+1), make([]bool, n+1)
+	}
+	cur[0] = true
+	g.skipStars(cur)
+	for {
+		part, rest, more := strings.Cut(rel, "/")
+		clear(next)
+		alive := false
+		for i, on := range cur[:n] {
+			if !on {
+				continue
+			}
+			seg := g.segments[i]
+			if seg == "**" {
+				// ** takes this part and may take more; a trailing ** is
+				// satisfied by one part.
+				next[i] = true
+				if i == n-1 {
+					next[n] = true
+				}
+				alive = true
+				continue
+			}
+			if ok, _ := path.Match(seg, part); ok {
+				next[i+1] = true
+				alive = true
+			}
+		}
+		if !alive {
+			return false
+		}
+		g.skipStars(next)
+		cur, next = next, cur
+		if !more {
+			return cur[n]
+		}
+		rel = rest
+	}
 }
 
-func matchSegments(pat, parts []string) bool {
-	for len(pat) > 0 {
-		if pat[0] == "**" {
-			rest := pat[1:]
-			if len(rest) == 0 {
-				return len(parts) > 0
-			}
-			for i := 0; i < len(parts); i++ {
-				if matchSegments(rest, parts[i:]) {
-					return true
-				}
-			}
-			return false
+// skipStars adds to states the ones reached by letting a ** that is not the
+// last segment match no directory. Consecutive ** were merged at compile
+// time, so one pass in order suffices.
+func (g *Glob) skipStars(states []bool) {
+	n := len(g.segments)
+	for i := 0; i < n-1; i++ {
+		if states[i] && g.segments[i] == "**" {
+			states[i+1] = true
 		}
-		if len(parts) == 0 {
-			return false
-		}
-		if ok, _ := path.Match(pat[0], parts[0]); !ok {
-			return false
-		}
-		pat, parts = pat[1:], parts[1:]
 	}
-	return len(parts) == 0
 }
 
 // CanMatchUnder reports whether some file below the slash-separated directory

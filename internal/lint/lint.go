@@ -213,21 +213,47 @@ func (l *Linter) File(src Source) (fr FileResult) {
 	}
 	// An entity is invalid when an error points inside it; a problem of the
 	// file as a whole (duplicate key at the root, ...) invalidates them all.
+	fr.markInvalid()
+	return fr
+}
+
+// markInvalid sets Valid on the file's entities: false for those an error
+// finding points inside, and for all of them when one points at the file as
+// a whole. An entity's pointer is "" (the file holds one entity) or one
+// segment ("/N" in an array file), so each finding is looked up by its first
+// segment: linear in findings plus entities.
+func (fr *FileResult) markInvalid() {
+	byPointer := make(map[string][]int, len(fr.Entities))
 	for i := range fr.Entities {
 		fr.Entities[i].Valid = true
+		byPointer[fr.Entities[i].Pointer] = append(byPointer[fr.Entities[i].Pointer], i)
 	}
+	all := false
 	for _, f := range fr.Findings {
 		if f.Severity != report.Error {
 			continue
 		}
-		for i := range fr.Entities {
-			e := &fr.Entities[i]
-			if e.Pointer == "" || f.Pointer == e.Pointer || strings.HasPrefix(f.Pointer, e.Pointer+"/") || f.Pointer == "" {
-				e.Valid = false
-			}
+		if f.Pointer == "" {
+			all = true
+			break
+		}
+		// A single-entity file's entity holds every pointer.
+		for _, i := range byPointer[""] {
+			fr.Entities[i].Valid = false
+		}
+		first := f.Pointer
+		if j := strings.IndexByte(f.Pointer[1:], '/'); j >= 0 {
+			first = f.Pointer[:j+1]
+		}
+		for _, i := range byPointer[first] {
+			fr.Entities[i].Valid = false
 		}
 	}
-	return fr
+	if all {
+		for i := range fr.Entities {
+			fr.Entities[i].Valid = false
+		}
+	}
 }
 
 func (fr *FileResult) addProblems(file string, problems ...entity.Problem) {
@@ -289,6 +315,9 @@ func (fr *FileResult) checkEntity(cache *blueprint.Cache, src Source, e *entity.
 	}
 }
 
+// maxListed is how many other places a duplicate-entity finding names.
+const maxListed = 5
+
 // duplicates reports every (blueprint, identifier) defined more than once,
 // at each place.
 func duplicates(ents []Entity) []report.Finding {
@@ -307,17 +336,26 @@ func duplicates(ents []Entity) []report.Finding {
 			continue
 		}
 		for _, i := range idx {
+			// Name a few of the other places, not all: an identifier
+			// defined k times would otherwise cost k² to report.
 			var others []string
 			for _, j := range idx {
+				if len(others) == maxListed {
+					break
+				}
 				if j != i {
 					others = append(others, fmt.Sprintf("%s:%d:%d", ents[j].File, ents[j].Line, ents[j].Column))
 				}
+			}
+			list := strings.Join(others, ", ")
+			if more := len(idx) - 1 - len(others); more > 0 {
+				list += report.AndMore(more, "place", "places")
 			}
 			e := ents[i]
 			out = append(out, report.Finding{
 				File: e.File, Line: e.Line, Column: e.Column, Pointer: e.Pointer,
 				Blueprint: k.bp, Identifier: k.id, Rule: "duplicate-entity", Severity: report.Error,
-				Message: fmt.Sprintf("entity %q of blueprint %q is also defined at %s", k.id, k.bp, strings.Join(others, ", ")),
+				Message: fmt.Sprintf("entity %q of blueprint %q is also defined at %s", k.id, k.bp, list),
 			})
 			ents[i].Valid = false
 		}

@@ -132,3 +132,33 @@ func New(format string, opts Options) (Renderer, error) {
 	}
 	return mk(opts), nil
 }
+
+// AndMore is what a message that lists only some of many things adds after
+// the list: " and 1 more place", " and 12,345 more places".
+func AndMore(n int, one, many string) string {
+	noun := many
+	if n == 1 {
+		noun = one
+	}
+	return " and " + groupThousands(n) + " more " + noun
+}
+
+// groupThousands writes n with a comma between groups of three digits.
+func groupThousands(n int) string {
+	s := fmt.Sprint(n)
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
