@@ -15,7 +15,23 @@ import (
 type textRenderer struct{ opts Options }
 
 type textStyles struct {
-	path, err, warn, rule, ok lipgloss.Style
+	path, err, warn, rule, ok style
+}
+
+// style is a lipgloss style that is only applied when colour is on: without
+// colour, text passes through untouched, and lipgloss's rendering (the
+// costliest part of writing many findings) is skipped.
+type style struct {
+	s  lipgloss.Style
+	on bool
+}
+
+// Render styles text.
+func (s style) Render(text string) string {
+	if !s.on {
+		return text
+	}
+	return s.s.Render(text)
 }
 
 func newTextStyles(w io.Writer, color bool) textStyles {
@@ -26,11 +42,11 @@ func newTextStyles(w io.Writer, color bool) textStyles {
 		r.SetColorProfile(termenv.Ascii)
 	}
 	return textStyles{
-		path: r.NewStyle().Bold(true),
-		err:  r.NewStyle().Foreground(lipgloss.Color("1")).Bold(true),
-		warn: r.NewStyle().Foreground(lipgloss.Color("3")).Bold(true),
-		rule: r.NewStyle().Faint(true),
-		ok:   r.NewStyle().Foreground(lipgloss.Color("2")).Bold(true),
+		path: style{r.NewStyle().Bold(true), color},
+		err:  style{r.NewStyle().Foreground(lipgloss.Color("1")).Bold(true), color},
+		warn: style{r.NewStyle().Foreground(lipgloss.Color("3")).Bold(true), color},
+		rule: style{r.NewStyle().Faint(true), color},
+		ok:   style{r.NewStyle().Foreground(lipgloss.Color("2")).Bold(true), color},
 	}
 }
 
@@ -84,7 +100,7 @@ func (t *textRenderer) Render(w io.Writer, findings []Finding, sum Summary) erro
 //
 //	3 |   "title": "Search"
 //	  |                    ^
-func writeSnippet(b *strings.Builder, st textStyles, caret lipgloss.Style, s *Snippet) {
+func writeSnippet(b *strings.Builder, st textStyles, caret style, s *Snippet) {
 	num := strconv.Itoa(s.Line)
 	gutter := strings.Repeat(" ", len(num))
 	text := s.Text
