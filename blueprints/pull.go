@@ -57,8 +57,11 @@ func NewCommand(io *cmdutil.IO, version string) *cli.Command {
 			Description: `Fetches the named blueprints, or every blueprint the configuration and the
 entity files use (and the blueprints their relations point at), into the
 cache: one file per blueprint, keys sorted, Port's bookkeeping fields
-dropped, so a pull that changed nothing leaves git diff empty. Nothing is
-written unless every blueprint was fetched.
+dropped, so a pull that changed nothing leaves git diff empty. A blueprint
+Port does not have is reported where the entity files or the configuration
+name it, with a "did you mean"; the others are still written, and pull
+exits 1. Any other failure (network, credentials, a bad answer) writes
+nothing. --all leaves out port_gitops_sync_state, sync's own state.
 
 Credentials come from PORT_CLIENT_ID and PORT_CLIENT_SECRET.
 
@@ -129,6 +132,9 @@ func Pull(ctx context.Context, opts Options) error {
 		return err
 	}
 	fetched := map[string][]byte{}
+	var missing []missingBlueprint
+	var org []string // the organisation's blueprints, when fetch listed them
+	skipped := ""
 	if opts.All {
 		// The error names the request that failed (the token's or the
 		// list's): no prefix that could blame the wrong one.
@@ -144,22 +150,28 @@ func Pull(ctx context.Context, opts Options) error {
 			if err != nil {
 				return fmt.Errorf("blueprint %d of %d in Port's list: %w", i+1, len(list), err)
 			}
-			if _, dup := fetched[id]; dup {
+			if _, dup := fetched[id]; dup || id == skipped {
 				return fmt.Errorf("Port's list of blueprints holds %q twice: nothing written", id)
+			}
+			if id == portapi.SyncStateBlueprint {
+				// Sync's own bookkeeping, not part of the catalog.
+				skipped = id
+				continue
 			}
 			fetched[id] = data
 		}
 	} else {
 		ids := opts.IDs
+		refs := map[string]*placeList{}
 		if len(ids) == 0 {
-			if ids, err = referenced(cfg); err != nil {
+			if ids, refs, err = referenced(cfg); err != nil {
 				return err
 			}
 			if len(ids) == 0 {
 				return cmdutil.Usagef("no blueprint to pull: the configuration and the entity files name none; give identifiers or --all")
 			}
 		}
-		if err := fetch(ctx, client, ids, len(opts.IDs) == 0, fetched); err != nil {
+		if missing, org, err = fetch(ctx, client, ids, len(opts.IDs) == 0, fetched, refs, cfg.BlueprintDir); err != nil {
 			return err
 		}
 	}
@@ -168,11 +180,21 @@ func Pull(ctx context.Context, opts Options) error {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
-	if opts.Check {
-		return check(opts, cfg, ids, fetched)
+	if skipped != "" {
+		fmt.Fprintf(opts.IO.Out, "skipped   %s: port-gitops sync's state, not part of the catalog\n", skipped)
 	}
-	if err := os.MkdirAll(cfg.BlueprintDir, 0o755); err != nil {
-		return fmt.Errorf("create the blueprint cache: %w", err)
+	if opts.Check {
+		err := check(opts, cfg, ids, fetched)
+		if len(missing) > 0 {
+			reportMissing(opts, cfg, missing, org, fetched)
+			return cmdutil.ErrFindings
+		}
+		return err
+	}
+	if len(ids) > 0 {
+		if err := os.MkdirAll(cfg.BlueprintDir, 0o755); err != nil {
+			return fmt.Errorf("create the blueprint cache: %w", err)
+		}
 	}
 	for _, id := range ids {
 		path := filepath.Join(cfg.BlueprintDir, blueprint.FileName(id))
@@ -186,38 +208,67 @@ func Pull(ctx context.Context, opts Options) error {
 		}
 		fmt.Fprintf(opts.IO.Out, "wrote %s\n", opts.IO.Rel(path))
 	}
+	if len(missing) > 0 {
+		reportMissing(opts, cfg, missing, org, fetched)
+		return cmdutil.ErrFindings
+	}
 	return nil
 }
 
 // fetch gets each blueprint and, when withTargets, the blueprints their
-// relations point at (one level: what validate needs to know of them).
-func fetch(ctx context.Context, c *portapi.Client, ids []string, withTargets bool, into map[string][]byte) error {
+// relations point at (one level: what validate needs to know of them). A
+// blueprint Port does not have (404), or whose name cannot be a blueprint
+// identifier, is returned in missing, with the places of refs that name it
+// and the relations that target it; any other failure is an error.
+//
+// After the first 404 it gets the organisation's list of blueprints once:
+// a name not in it is missing without a request of its own (so a thousand
+// typos cost one request, not a thousand), and the list is returned for
+// suggestions (nil when there was no 404 or the list could not be had).
+func fetch(ctx context.Context, c *portapi.Client, ids []string, withTargets bool, into map[string][]byte, refs map[string]*placeList, cacheDir string) ([]missingBlueprint, []string, error) {
 	queue := append([]string(nil), ids...)
 	named := map[string]bool{}
 	for _, id := range ids {
 		named[id] = true
 	}
+	type origin struct{ blueprint, relation string }
+	targetedBy := map[string][]origin{}
+	absent := map[string]bool{}
+	var missing []string
+	var org map[string]bool // the organisation's blueprints, once a 404 made it worth asking
+	listed := false
 	for len(queue) > 0 {
 		id := queue[0]
 		queue = queue[1:]
-		if _, done := into[id]; done {
+		if _, done := into[id]; done || absent[id] {
+			continue
+		}
+		if blueprint.CheckIdentifier(id) != nil || org != nil && !org[id] {
+			absent[id] = true
+			missing = append(missing, id)
 			continue
 		}
 		raw, err := c.GetBlueprint(ctx, id)
 		if portapi.IsNotFound(err) {
-			return fmt.Errorf("blueprint %q does not exist in Port", id)
+			absent[id] = true
+			missing = append(missing, id)
+			if !listed {
+				listed = true
+				org = orgBlueprints(ctx, c)
+			}
+			continue
 		}
 		if err != nil {
 			// It names the request that failed: GET of the blueprint, or
 			// the token request before it.
-			return err
+			return nil, nil, err
 		}
 		data, got, err := Canonical(raw)
 		if err != nil {
-			return fmt.Errorf("blueprint %s: %w", id, err)
+			return nil, nil, fmt.Errorf("blueprint %s: %w", id, err)
 		}
 		if got != id {
-			return fmt.Errorf("asked Port for blueprint %q, it answered blueprint %q: nothing written", id, got)
+			return nil, nil, fmt.Errorf("asked Port for blueprint %q, it answered blueprint %q: nothing written", id, got)
 		}
 		into[id] = data
 		if !withTargets || !named[id] {
@@ -229,14 +280,212 @@ func fetch(ctx context.Context, c *portapi.Client, ids []string, withTargets boo
 			} `json:"relations"`
 		}
 		if json.Unmarshal(raw, &bp) == nil {
-			for _, r := range bp.Relations {
-				if r.Target != "" {
-					queue = append(queue, r.Target)
+			names := make([]string, 0, len(bp.Relations))
+			for name := range bp.Relations {
+				names = append(names, name)
+			}
+			sort.Strings(names)
+			for _, name := range names {
+				if t := bp.Relations[name].Target; t != "" {
+					targetedBy[t] = append(targetedBy[t], origin{id, name})
+					queue = append(queue, t)
 				}
 			}
 		}
 	}
-	return nil
+	out := make([]missingBlueprint, 0, len(missing))
+	for _, id := range missing {
+		m := missingBlueprint{id: id, places: refs[id]}
+		if m.places == nil {
+			m.places = &placeList{}
+		}
+		for _, o := range targetedBy[id] {
+			pl := place{file: filepath.Join(cacheDir, blueprint.FileName(o.blueprint)), relation: o.relation, of: o.blueprint}
+			if root, _, err := entity.Parse(into[o.blueprint]); err == nil {
+				if v := root.Lookup([]string{"relations", o.relation, "target"}); v != nil {
+					pl.line, pl.col = v.Pos.Line, v.Pos.Column
+				}
+			}
+			m.places.add(pl)
+		}
+		out = append(out, m)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
+	var known []string
+	if org != nil {
+		for id := range org {
+			known = append(known, id)
+		}
+		sort.Strings(known)
+	}
+	return out, known, nil
+}
+
+// orgBlueprints returns the identifiers of the organisation's blueprints,
+// or nil when Port's list cannot be had (the caller then asks for each).
+func orgBlueprints(ctx context.Context, c *portapi.Client) map[string]bool {
+	list, err := c.ListBlueprints(ctx)
+	if err != nil {
+		return nil
+	}
+	set := make(map[string]bool, len(list))
+	for _, raw := range list {
+		var bp struct {
+			Identifier string `json:"identifier"`
+		}
+		if json.Unmarshal(raw, &bp) != nil || bp.Identifier == "" {
+			return nil // not a list to trust for "does not exist"
+		}
+		set[bp.Identifier] = true
+	}
+	return set
+}
+
+// maxPlaces is how many places naming one unknown blueprint are reported;
+// the rest are counted.
+const maxPlaces = 5
+
+// maxSummaryNames is how many unknown blueprints the summary line names.
+const maxSummaryNames = 10
+
+// place is where the repository names a blueprint: an entity's "blueprint"
+// key, a configuration rule's blueprint, or (with relation set) the target
+// of a relation of blueprint of, in that blueprint's cache file.
+type place struct {
+	file      string // absolute
+	line, col int    // 1-based; 0 when unknown
+	relation  string
+	of        string
+}
+
+func (p place) less(q place) bool {
+	if p.file != q.file {
+		return p.file < q.file
+	}
+	if p.line != q.line {
+		return p.line < q.line
+	}
+	if p.col != q.col {
+		return p.col < q.col
+	}
+	return p.relation < q.relation
+}
+
+// placeList keeps the first maxPlaces places (in file, line, column order,
+// whatever order they were found in) and counts all of them, so a name
+// repeated in thousands of files costs little memory.
+type placeList struct {
+	first []place
+	n     int
+}
+
+func (l *placeList) add(p place) {
+	l.n++
+	i := sort.Search(len(l.first), func(i int) bool { return p.less(l.first[i]) })
+	if i >= maxPlaces {
+		return
+	}
+	l.first = append(l.first, place{})
+	copy(l.first[i+1:], l.first[i:])
+	l.first[i] = p
+	if len(l.first) > maxPlaces {
+		l.first = l.first[:maxPlaces]
+	}
+}
+
+// missingBlueprint is a blueprint that was asked for and that Port does not
+// have, with the places that name it (none when it was named on the
+// command line).
+type missingBlueprint struct {
+	id     string
+	places *placeList
+}
+
+// reportMissing prints each unknown blueprint at every place that names it
+// (the first few, then a count), with a "did you mean" from the
+// organisation's blueprints (org, when fetch could list them), else from
+// those fetched and cached, and a summary line.
+func reportMissing(opts Options, cfg *config.Config, missing []missingBlueprint, org []string, fetched map[string][]byte) {
+	known := knownBlueprints(org, cfg, fetched)
+	names := make([]string, 0, len(missing))
+	for _, m := range missing {
+		names = append(names, m.id)
+		hint := ""
+		if s := entity.Suggest(m.id, without(known, m.id)); s != "" {
+			hint = fmt.Sprintf(" (did you mean %q?)", s)
+		}
+		if m.places.n == 0 {
+			fmt.Fprintf(opts.IO.Out, "error: blueprint %q does not exist in Port%s [unknown-blueprint]\n", m.id, hint)
+			continue
+		}
+		for _, p := range m.places.first {
+			at := opts.IO.Rel(p.file)
+			if p.line > 0 {
+				at = fmt.Sprintf("%s:%d:%d", at, p.line, p.col)
+			}
+			if p.relation != "" {
+				fmt.Fprintf(opts.IO.Out, "%s: error: relation %q of blueprint %q targets blueprint %q, which does not exist in Port%s [unknown-blueprint]\n", at, p.relation, p.of, m.id, hint)
+			} else {
+				fmt.Fprintf(opts.IO.Out, "%s: error: blueprint %q does not exist in Port%s [unknown-blueprint]\n", at, m.id, hint)
+			}
+		}
+		if more := m.places.n - len(m.places.first); more > 0 {
+			fmt.Fprintf(opts.IO.Out, "  ... and %d more %s naming blueprint %q\n", more, plural(more, "place", "places"), m.id)
+		}
+	}
+	verb := "does"
+	if len(missing) > 1 {
+		verb = "do"
+	}
+	list := strings.Join(names, ", ")
+	if len(names) > maxSummaryNames {
+		list = fmt.Sprintf("%s and %d more", strings.Join(names[:maxSummaryNames], ", "), len(names)-maxSummaryNames)
+	}
+	fmt.Fprintf(opts.IO.Out, "%d %s %s not exist in Port: %s\n", len(missing), plural(len(missing), "blueprint", "blueprints"), verb, list)
+}
+
+// knownBlueprints lists the blueprints a mistyped name may have meant: the
+// organisation's when fetch could list them, else the ones fetched and the
+// ones in the cache. Sync's state blueprint is never one.
+func knownBlueprints(org []string, cfg *config.Config, fetched map[string][]byte) []string {
+	set := map[string]bool{}
+	for _, id := range org {
+		set[id] = true
+	}
+	if org == nil {
+		for id := range fetched {
+			set[id] = true
+		}
+		if cache, err := blueprint.OpenCache(cfg.BlueprintDir); err == nil {
+			for _, id := range cache.IDs() {
+				set[id] = true
+			}
+		}
+	}
+	delete(set, portapi.SyncStateBlueprint)
+	ids := make([]string, 0, len(set))
+	for id := range set {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+func without(ids []string, id string) []string {
+	out := make([]string, 0, len(ids))
+	for _, x := range ids {
+		if x != id {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // checkSize refuses a blueprint over portapi.MaxBlueprintBytes (a GET of
@@ -249,12 +498,20 @@ func checkSize(raw json.RawMessage) error {
 }
 
 // referenced lists the blueprints the configuration's rules and the entity
-// files name.
-func referenced(cfg *config.Config) ([]string, error) {
-	set := map[string]bool{}
+// files name, and where each is named.
+func referenced(cfg *config.Config) ([]string, map[string]*placeList, error) {
+	refs := map[string]*placeList{}
+	add := func(id string, p place) {
+		l := refs[id]
+		if l == nil {
+			l = &placeList{}
+			refs[id] = l
+		}
+		l.add(p)
+	}
 	for _, r := range cfg.Rules {
 		if r.Blueprint != "" {
-			set[r.Blueprint] = true
+			add(r.Blueprint, place{file: cfg.Path, line: r.BlueprintLine, col: r.BlueprintColumn})
 		}
 	}
 	err := walk.Walk(cfg, cfg.Root, func(f *walk.File) {
@@ -269,19 +526,19 @@ func referenced(cfg *config.Config) ([]string, error) {
 		ents, _ := entity.Extract(root)
 		for _, e := range ents {
 			if e.Blueprint != "" {
-				set[e.Blueprint] = true
+				add(e.Blueprint, place{file: f.Abs, line: e.BlueprintNode.Pos.Line, col: e.BlueprintNode.Pos.Column})
 			}
 		}
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	ids := make([]string, 0, len(set))
-	for id := range set {
+	ids := make([]string, 0, len(refs))
+	for id := range refs {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
-	return ids, nil
+	return ids, refs, nil
 }
 
 // check compares the fetched blueprints with the cache and reports drift.

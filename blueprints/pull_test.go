@@ -120,7 +120,6 @@ func TestPullFailuresWriteNothing(t *testing.T) {
 		code int
 		want string
 	}{
-		{"unknown blueprint", func(p *pullEnv, o *Options) { o.IDs = []string{"service", "nope"} }, cmdutil.ExitRun, `blueprint "nope" does not exist in Port`},
 		{"wrong secret", func(p *pullEnv, o *Options) { p.env["PORT_CLIENT_SECRET"] = "wrong" }, cmdutil.ExitRun, "Port rejected the credentials"},
 		{"no credentials", func(p *pullEnv, o *Options) { delete(p.env, "PORT_CLIENT_ID") }, cmdutil.ExitRun, "PORT_CLIENT_ID"},
 		{"unreachable", func(p *pullEnv, o *Options) { p.env["PORT_BASE_URL"] = "http://127.0.0.1:1" }, cmdutil.ExitRun, "connect"},

@@ -94,7 +94,7 @@ func (s *syncer) fallbackBase(head gitdiff.Hash) (baseChoice, error) {
 
 // StateBlueprint is the blueprint of sync-state entities: one entity per
 // repository and branch, whose "commit" is the last commit synced completely.
-const StateBlueprint = "port_gitops_sync_state"
+const StateBlueprint = portapi.SyncStateBlueprint
 
 // stateBlueprintJSON is created in Port on the first sync that needs it.
 const stateBlueprintJSON = `{

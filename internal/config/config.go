@@ -49,7 +49,10 @@ type Rule struct {
 	Files string
 	// Blueprint is the blueprint of entities that carry no "blueprint" key, or "".
 	Blueprint string
-	glob      *Glob
+	// BlueprintLine and BlueprintColumn are where Blueprint's value is in
+	// the configuration file (1-based), or 0 when it has none.
+	BlueprintLine, BlueprintColumn int
+	glob                           *Glob
 }
 
 // Error is a configuration mistake at a place in the configuration file.
@@ -296,7 +299,7 @@ func parseRule(item *yaml.Node, errAt func(*yaml.Node, string, ...any) error) (R
 			if err != nil || s == "" {
 				return Rule{}, errAt(v, "blueprint must be a blueprint identifier")
 			}
-			r.Blueprint = s
+			r.Blueprint, r.BlueprintLine, r.BlueprintColumn = s, v.Line, v.Column
 		default:
 			return Rule{}, errAt(k, "unknown key %q in entities rule%s (valid keys: %s)", k.Value, didYouMean(k.Value, ruleKeys), strings.Join(ruleKeys, ", "))
 		}

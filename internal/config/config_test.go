@@ -120,10 +120,11 @@ func TestLoadFindsConfigUpwards(t *testing.T) {
 	if cfg.Root != root || cfg.BlueprintDir != filepath.Join(root, "cache") || !cfg.Prune {
 		t.Fatalf("got %+v", cfg)
 	}
-	if r := cfg.Match("x/entity.json"); r == nil || r.Blueprint != "microservice" {
+	// "blueprint: microservice" is on line 4; the value starts at column 16.
+	if r := cfg.Match("x/entity.json"); r == nil || r.Blueprint != "microservice" || r.BlueprintLine != 4 || r.BlueprintColumn != 16 {
 		t.Errorf("rule 1: %+v", r)
 	}
-	if r := cfg.Match("catalog/teams/a.json"); r == nil || r.Blueprint != "" {
+	if r := cfg.Match("catalog/teams/a.json"); r == nil || r.Blueprint != "" || r.BlueprintLine != 0 {
 		t.Errorf("rule 2: %+v", r)
 	}
 }

@@ -11,6 +11,12 @@ import (
 	"strconv"
 )
 
+// SyncStateBlueprint is the blueprint port-gitops sync keeps its state in
+// (the last commit it synced, per repository and branch). It belongs to
+// port-gitops, not to the catalog: blueprints pull --all leaves it out of
+// the blueprint cache.
+const SyncStateBlueprint = "port_gitops_sync_state"
+
 // segment escapes an identifier for a URL path. Port's identifiers may hold
 // "/", so each is one escaped segment; "", "." and ".." are refused because
 // they would name another route.
