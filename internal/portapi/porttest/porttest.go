@@ -106,6 +106,7 @@ type Server struct {
 	seq        int
 	inFlight   int
 	peak       int
+	hooks      []func(Request)
 }
 
 // record is a stored entity and the times Port would report.
