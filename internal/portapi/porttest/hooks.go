@@ -23,3 +23,15 @@ func (s *Server) runHooks(r Request) {
 		fn(r)
 	}
 }
+
+// RemoveEntity deletes an entity as someone editing Port by hand would,
+// without a request (test setup). It reports whether the entity existed.
+func (s *Server) RemoveEntity(bp, id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.entities[bp][id]; !ok {
+		return false
+	}
+	delete(s.entities[bp], id)
+	return true
+}
