@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 )
 
@@ -133,6 +134,9 @@ func (f *fixture) settled() {
 					extra = append(extra, id)
 				}
 			}
+			sort.Strings(missing)
+			sort.Strings(extra)
+			sort.Strings(differ)
 			f.t.Fatalf("blueprint %s in Port differs from HEAD: missing %v, not at HEAD %v, different %v", bp, missing, extra, differ)
 		}
 	}
