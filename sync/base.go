@@ -86,4 +86,3 @@ func (s *syncer) fallbackBase(head gitdiff.Hash) (baseChoice, error) {
 	}
 	return baseChoice{hash: parent, source: "HEAD's first parent"}, nil
 }
-

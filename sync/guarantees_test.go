@@ -455,4 +455,3 @@ func TestPendingEverything(t *testing.T) {
 	}
 	f.settled()
 }
-

@@ -514,4 +514,3 @@ func (s *syncer) items(file, defaultBP string, data []byte) []Item {
 	}
 	return out
 }
-
