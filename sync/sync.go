@@ -71,8 +71,11 @@ func NewCommand(io *cmdutil.IO, version string) *cli.Command {
 		Description: `Compares HEAD with the last commit synced (kept in Port as sync state),
 parses the entity files that changed, validates them, and upserts (and with
 --prune deletes) the entities that changed, in bulk. The state moves to HEAD
-only when every entity was synced, so a failed, skipped or cancelled run
-loses nothing: the next run picks up from the same base.
+only when every entity was synced; what a run that did not finish may have
+written is recorded first and checked again by the next run. A file at HEAD
+that is broken never causes a delete. One sync runs at a time per
+repository and branch (others wait, up to --lock-wait). With --post-merge,
+sync runs only when HEAD is what the upstream branch has.
 
 Credentials come from PORT_CLIENT_ID and PORT_CLIENT_SECRET; the API from
 PORT_BASE_URL, --api-url or --region.
@@ -94,7 +97,7 @@ Examples:
 			&cli.BoolFlag{Name: "merge", Usage: "merge into existing entities instead of replacing them", Destination: &opts.Merge},
 			&cli.BoolFlag{Name: "delete-dependents", Usage: "with --prune, also delete entities that depend on deleted ones", Destination: &opts.DeleteDependents},
 			&cli.BoolFlag{Name: "dry-run", Usage: "print the plan and send nothing (with credentials, Port validates the upserts)", Destination: &opts.DryRun},
-			&cli.BoolFlag{Name: "post-merge", Usage: "run as the git post-merge hook: base ORIG_HEAD without state, skip quietly without credentials", Destination: &opts.PostMerge},
+			&cli.BoolFlag{Name: "post-merge", Usage: "run as the git post-merge hook: only when HEAD is what the upstream branch has; skip quietly without credentials", Destination: &opts.PostMerge},
 			&cli.DurationFlag{Name: "lock-wait", Value: defaultLockWait, Usage: "how long to wait for another sync of this repository and branch to finish", Destination: &opts.LockWait},
 			&cli.IntFlag{Name: "concurrency", Value: 4, Usage: "bulk requests in flight at once", Destination: &opts.Concurrency},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text, json", Destination: &opts.Format},
