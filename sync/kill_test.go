@@ -1,11 +1,14 @@
 package sync
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	gosync "sync"
 	"sync/atomic"
@@ -21,14 +24,14 @@ var (
 	binaryErr  error
 )
 
-// portGitops builds the real binary once per test binary.
-func portGitops(t *testing.T) string {
-	t.Helper()
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goTool); err != nil {
-		t.Skip("the go tool is not available to build the binary: " + err.Error())
-	}
+// buildBinary builds the real binary once per test binary.
+func buildBinary() (string, error) {
 	binaryOnce.Do(func() {
+		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+		if _, err := os.Stat(goTool); err != nil {
+			binaryErr = errSkip{"the go tool is not available to build the binary: " + err.Error()}
+			return
+		}
 		dir, err := os.MkdirTemp("", "port-gitops-sync-test")
 		if err != nil {
 			binaryErr = err
@@ -40,11 +43,12 @@ func portGitops(t *testing.T) string {
 			binaryErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
 	})
-	if binaryErr != nil {
-		t.Fatal(binaryErr)
-	}
-	return binaryPath
+	return binaryPath, binaryErr
 }
+
+type errSkip struct{ why string }
+
+func (e errSkip) Error() string { return e.why }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
@@ -58,19 +62,16 @@ func TestMain(m *testing.M) {
 // commit that reverts part of what it was writing: the next run leaves
 // Port exactly as HEAD defines it.
 func TestKilledRunThenPartialRevert(t *testing.T) {
-	bin := portGitops(t)
-	// One repository for every kill point: C1 (300 services) on main, C2
-	// on the branch next (280 changed, 20 removed, 40 new).
+	built := make(chan struct{})
+	go func() { _, _ = buildBinary(); close(built) }() // while the repository is made
+	// One repository for every kill point: C1 (300 services), C2 (280
+	// changed, 20 removed, 40 new), C3 (part of C2 reverted).
 	tmpl := newFixture(t)
-	c1 := map[string]string{}
+	c1, c2, c3 := map[string]string{}, map[string]string{}, map[string]string{}
 	for i := range 300 {
 		id := fmt.Sprintf("s%03d", i)
 		c1["services/"+id+"/entity.json"] = svc(id, "standard")
 	}
-	tmpl.write(c1)
-	tmpl.commit("c1")
-	tmpl.git("checkout", "-qb", "next")
-	c2 := map[string]string{}
 	for i := range 280 {
 		id := fmt.Sprintf("s%03d", i)
 		c2["services/"+id+"/entity.json"] = svc(id, "critical")
@@ -82,21 +83,38 @@ func TestKilledRunThenPartialRevert(t *testing.T) {
 		id := fmt.Sprintf("n%03d", i)
 		c2["services/"+id+"/entity.json"] = svc(id, "critical")
 	}
-	tmpl.write(c2)
-	tmpl.commit("c2")
-	tmpl.git("checkout", "-q", "main")
+	for i := range 140 {
+		name := fmt.Sprintf("services/s%03d/entity.json", i)
+		c3[name] = c1[name]
+	}
+	for i := range 20 {
+		c3[fmt.Sprintf("services/n%03d/entity.json", i)] = ""
+	}
+	for i := 280; i < 290; i++ {
+		name := fmt.Sprintf("services/s%03d/entity.json", i)
+		c3[name] = c1[name]
+	}
+	// One git process writes the three commits (the machine is shared).
+	tmpl.fastImport([]map[string]string{c1, c2, c3}, []string{"c1", "c2", "c3: revert part of c2"})
+	tmpl.env["GITHUB_REF_NAME"] = "main" // the checkouts below are detached, as in CI
+	<-built
+	bin, err := buildBinary()
+	var skip errSkip
+	if errors.As(err, &skip) {
+		t.Skip(skip.why)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 	// Bulk requests of the run: 16 upsert batches, then one bulk delete.
 	for _, killAt := range []int{1, 9, 17} {
 		t.Run(fmt.Sprintf("killed at bulk request %d", killAt), func(t *testing.T) {
-			f := newFixture(t)
-			f.dir = filepath.Join(t.TempDir(), "repo")
-			if out, err := exec.Command("cp", "-a", tmpl.dir, f.dir).CombinedOutput(); err != nil {
-				t.Fatalf("copy the repository: %v\n%s", err, out)
-			}
+			f := withServer(t, tmpl)
+			f.git("checkout", "-q", "-f", "--detach", "main~2")
 			if r := f.sync(nil); r.err != nil {
 				t.Fatalf("%v\n%s", r.err, r.out)
 			}
-			f.git("merge", "-q", "--ff-only", "next")
+			f.git("checkout", "-q", "--detach", "main~1")
 
 			var bulks atomic.Int32
 			var proc atomic.Pointer[os.Process]
@@ -133,21 +151,7 @@ func TestKilledRunThenPartialRevert(t *testing.T) {
 				t.Fatalf("the killed run recorded nothing pending")
 			}
 
-			// C3 reverts part of C2: half the changed entities, half the
-			// new ones, half the removed ones go back to C1.
-			c3 := map[string]string{}
-			for i := range 140 {
-				c3[fmt.Sprintf("services/s%03d/entity.json", i)] = c1[fmt.Sprintf("services/s%03d/entity.json", i)]
-			}
-			for i := range 20 {
-				c3[fmt.Sprintf("services/n%03d/entity.json", i)] = ""
-			}
-			for i := 280; i < 290; i++ {
-				name := fmt.Sprintf("services/s%03d/entity.json", i)
-				c3[name] = c1[name]
-			}
-			f.write(c3)
-			f.commit("c3: revert part of c2")
+			f.git("checkout", "-q", "--detach", "main")
 
 			// The killed run's lease would end within a minute; end it now.
 			expireLock(t, f)
@@ -157,6 +161,58 @@ func TestKilledRunThenPartialRevert(t *testing.T) {
 			f.settled()
 		})
 	}
+}
+
+// fastImport commits each change set on top of main with git fast-import
+// ("" deletes a file).
+func (f *fixture) fastImport(sets []map[string]string, msgs []string) {
+	f.t.Helper()
+	var b strings.Builder
+	for i, set := range sets {
+		fmt.Fprintf(&b, "commit refs/heads/main\ncommitter t <t@example.com> %d +0000\ndata %d\n%s\n", 1700000000+i, len(msgs[i]), msgs[i])
+		if i == 0 {
+			b.WriteString("from refs/heads/main^0\n")
+		}
+		names := make([]string, 0, len(set))
+		for name := range set {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			if set[name] == "" {
+				fmt.Fprintf(&b, "D %s\n", name)
+				continue
+			}
+			fmt.Fprintf(&b, "M 100644 inline %s\ndata %d\n%s\n", name, len(set[name]), set[name])
+		}
+		b.WriteString("\n")
+	}
+	cmd := exec.Command("git", "fast-import", "--quiet")
+	cmd.Dir = f.dir
+	cmd.Stdin = strings.NewReader(b.String())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		f.t.Fatalf("git fast-import: %v\n%s", err, out)
+	}
+}
+
+// withServer returns a fixture on f's repository with an emulator of its
+// own, knowing the blueprints.
+func withServer(t *testing.T, f *fixture) *fixture {
+	t.Helper()
+	g := *f
+	g.t = t
+	g.srv = porttest.NewT(t)
+	for _, bp := range []string{svcBP, systemBP} {
+		if err := g.srv.AddBlueprint(json.RawMessage(bp)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g.env = map[string]string{}
+	for k, v := range f.env {
+		g.env[k] = v
+	}
+	g.env["PORT_BASE_URL"] = g.srv.URL
+	return &g
 }
 
 // expireLock moves the lease of a lock left by a killed run into the past.
