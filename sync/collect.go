@@ -29,6 +29,23 @@ type collection struct {
 	// invalid (or too large) entity, may still define: never deleted.
 	held map[Key]bool
 	seen map[string]bool // git paths read at HEAD
+	// unparsable holds the content of files at HEAD that do not parse.
+	unparsable [][]byte
+}
+
+// holdNamed holds every candidate whose identifier an unparsable file at
+// HEAD names as a JSON string: that file may be meant to define it.
+func (c *collection) holdNamed(cands map[Key]Item) {
+	for k := range cands {
+		q, _ := json.Marshal(k.Identifier)
+		for _, data := range c.unparsable {
+			if bytes.Contains(data, q) {
+				c.held[k] = true
+				delete(cands, k)
+				break
+			}
+		}
+	}
 }
 
 func newCollection() *collection {
@@ -127,6 +144,7 @@ func (s *syncer) buildPlan(ctx context.Context, b baseChoice, head gitdiff.Hash,
 			cands[k] = it
 		}
 	}
+	c.holdNamed(cands)
 	needScan := false
 	for k := range cands {
 		if s.prune || pendKeys[k] {
@@ -175,6 +193,8 @@ func (s *syncer) buildPlan(ctx context.Context, b baseChoice, head gitdiff.Hash,
 				c.held[k] = true
 				delete(cands, k)
 			}
+			c.unparsable = c2.unparsable
+			c.holdNamed(cands)
 		}
 	}
 
@@ -329,6 +349,18 @@ func (s *syncer) collect(ctx context.Context, changes []gitdiff.Change, c *colle
 		c.news[k] = Item{Key: k, File: e.File, Line: e.Line, Column: e.Column, Body: body, Targets: targets, Paths: paths}
 	}
 	for f := range broken {
+		if p, ok := pathOf[f]; ok {
+			for _, ch := range changes {
+				if ch.Path != p || ch.To.IsZero() {
+					continue
+				}
+				if data, err := s.repo.ReadBlob(ch.To); err == nil {
+					if _, _, perr := entity.Parse(data); perr != nil {
+						c.unparsable = append(c.unparsable, data)
+					}
+				}
+			}
+		}
 		for _, k := range baseByFile[f] {
 			if _, ok := c.news[k]; !ok {
 				c.held[k] = true

@@ -455,3 +455,29 @@ func TestPendingEverything(t *testing.T) {
 	}
 	f.settled()
 }
+
+// An entity moved into a new file that does not parse is held, not
+// deleted, although its old file parses and no longer defines it.
+func TestEntityMovedIntoBrokenFileIsHeld(t *testing.T) {
+	f := newFixture(t)
+	f.write(map[string]string{"catalog/one.json": `[{"identifier": "x", "blueprint": "system"}, {"identifier": "y", "blueprint": "system"}]`})
+	f.commit("x y")
+	if r := f.sync(prune); r.err != nil {
+		t.Fatalf("%v\n%s", r.err, r.out)
+	}
+	f.write(map[string]string{
+		"catalog/one.json": `[{"identifier": "x", "blueprint": "system"}]`,
+		"catalog/two.json": `[{"identifier": "y", "blueprint": "system"},]`,
+	})
+	f.commit("move y into a broken file")
+	r := f.sync(prune)
+	if !errors.Is(r.err, cmdutil.ErrFindings) || !strings.Contains(r.out, "system/y") || f.bulkDeletes() != 0 {
+		t.Fatalf("want y held and nothing deleted, got %v, %d deletes\n%s", r.err, f.bulkDeletes(), r.out)
+	}
+	f.write(map[string]string{"catalog/two.json": `[{"identifier": "y", "blueprint": "system"}]`})
+	f.commit("fix")
+	if r := f.sync(prune); r.err != nil {
+		t.Fatalf("%v\n%s", r.err, r.out)
+	}
+	f.settled()
+}
