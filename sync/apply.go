@@ -38,6 +38,16 @@ func (s *syncer) apply(ctx context.Context, items []Item, validateOnly bool, cou
 			go func() {
 				defer wg.Done()
 				defer func() { <-sem }()
+				if !validateOnly {
+					if err := s.beforeWrite(); err != nil {
+						mu.Lock()
+						if firstErr == nil {
+							firstErr = err
+						}
+						mu.Unlock()
+						return
+					}
+				}
 				bodies := make([]json.RawMessage, len(batch))
 				for i, it := range batch {
 					bodies[i] = it.Body
@@ -108,10 +118,31 @@ func (s *syncer) deleteAll(ctx context.Context, items []Item, count func(string)
 		for i, it := range batch {
 			ids[i] = it.Identifier
 		}
+		if err := s.beforeWrite(); err != nil {
+			return err
+		}
 		deleted, err := s.client.BulkDelete(ctx, bp, ids, s.opts.DeleteDependents)
 		gone := map[string]bool{}
 		for _, id := range deleted {
 			gone[id] = true
+		}
+		if err == nil {
+			// Port lists what it deleted; an identifier it leaves out may
+			// have been gone already (deleted by hand, or by a run whose
+			// answer was lost). Ask: 404 counts as deleted.
+			for _, it := range batch {
+				if gone[it.Identifier] {
+					continue
+				}
+				_, gerr := s.client.GetEntity(ctx, bp, it.Identifier)
+				switch {
+				case portapi.IsNotFound(gerr):
+					gone[it.Identifier] = true
+				case gerr != nil && !isEntityError(gerr):
+					sortFailures(res)
+					return gerr
+				}
+			}
 		}
 		for _, it := range batch {
 			if gone[it.Identifier] {
@@ -121,7 +152,7 @@ func (s *syncer) deleteAll(ctx context.Context, items []Item, count func(string)
 			count(bp).Failed++
 			ferr := err
 			if ferr == nil {
-				ferr = errors.New("Port did not report the entity as deleted")
+				ferr = errors.New("Port did not delete the entity: it is still there after the bulk delete")
 			}
 			res.Failures = append(res.Failures, failure(it, "delete", ferr))
 		}
@@ -132,6 +163,15 @@ func (s *syncer) deleteAll(ctx context.Context, items []Item, count func(string)
 	}
 	sortFailures(res)
 	return nil
+}
+
+// beforeWrite runs before each write batch: the run must still hold a live
+// lease on the lock.
+func (s *syncer) beforeWrite() error {
+	if s.opts.beforeWrite != nil {
+		s.opts.beforeWrite()
+	}
+	return s.lock.check()
 }
 
 // isEntityError reports whether err is Port rejecting what was sent (a 4xx

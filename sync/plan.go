@@ -31,6 +31,9 @@ type Item struct {
 	Body json.RawMessage
 	// Targets are the entities its relations point at.
 	Targets []Key
+	// Paths are the git paths of the files that define it: at the base,
+	// at HEAD, or both (what the sync state's pending record keeps).
+	Paths []string
 }
 
 // Plan is what a sync will do.
@@ -82,35 +85,6 @@ func body(n *entity.Value, bp *blueprint.Blueprint) (json.RawMessage, []Key, err
 
 func compareKeys(a, b Key) int {
 	return cmp.Or(cmp.Compare(a.Blueprint, b.Blueprint), cmp.Compare(a.Identifier, b.Identifier))
-}
-
-// makePlan compares the entities of the changed files at the base (old) with
-// those at HEAD (new). An entity is sent when it is new, its content changed,
-// or it moved to another file; an entity that is gone at HEAD is a delete
-// unless definedElsewhere says another file at HEAD still defines it.
-func makePlan(old, new map[Key]Item, definedElsewhere func(Key) bool) Plan {
-	p := Plan{Unchanged: map[string]int{}}
-	for k, n := range new {
-		o, ok := old[k]
-		if ok && o.File == n.File && bytes.Equal(o.Body, n.Body) {
-			p.Unchanged[k.Blueprint]++
-			continue
-		}
-		p.Upserts = append(p.Upserts, n)
-	}
-	for k, o := range old {
-		if _, ok := new[k]; ok {
-			continue
-		}
-		if definedElsewhere != nil && definedElsewhere(k) {
-			continue
-		}
-		p.Deletes = append(p.Deletes, o)
-	}
-	byKey := func(a, b Item) int { return compareKeys(a.Key, b.Key) }
-	slices.SortFunc(p.Upserts, byKey)
-	slices.SortFunc(p.Deletes, byKey)
-	return p
 }
 
 // waves orders upserts so that relation targets go before the entities that

@@ -24,7 +24,6 @@ import (
 	"github.com/port-gitops/port-gitops/internal/config"
 	"github.com/port-gitops/port-gitops/internal/entity"
 	"github.com/port-gitops/port-gitops/internal/gitdiff"
-	"github.com/port-gitops/port-gitops/internal/lint"
 	"github.com/port-gitops/port-gitops/internal/portapi"
 	"github.com/port-gitops/port-gitops/internal/report"
 )
@@ -49,10 +48,19 @@ type Options struct {
 	RateLimitBudget  string // --rate-limit-budget ("": PORT_GITOPS_RATE_LIMIT_BUDGET, else 10m)
 	Verbose          bool
 	Version          string
+	// LockWait bounds how long a run waits for another sync of the same
+	// repository and branch to finish (default 5 minutes).
+	LockWait time.Duration
 	// HTTPClient and Now are for tests; nil means the defaults.
 	HTTPClient *http.Client
 	Now        func() time.Time
 	retry      portapi.RetryPolicy // tests shorten the waits
+	// Tests shorten the lock's lease, heartbeat and polling; clock is the
+	// wall clock leases are measured with (Now may be frozen).
+	lockLease, lockRenew, lockPoll time.Duration
+	clock                          func() time.Time
+	// beforeWrite, when set, runs before each write batch (tests).
+	beforeWrite func()
 }
 
 // NewCommand returns the sync command.
@@ -64,8 +72,11 @@ func NewCommand(io *cmdutil.IO, version string) *cli.Command {
 		Description: `Compares HEAD with the last commit synced (kept in Port as sync state),
 parses the entity files that changed, validates them, and upserts (and with
 --prune deletes) the entities that changed, in bulk. The state moves to HEAD
-only when every entity was synced, so a failed, skipped or cancelled run
-loses nothing: the next run picks up from the same base.
+only when every entity was synced; what a run that did not finish may have
+written is recorded first and checked again by the next run. A file at HEAD
+that is broken never causes a delete. One sync runs at a time per
+repository and branch (others wait, up to --lock-wait). With --post-merge,
+sync runs only when HEAD is what the upstream branch has.
 
 Credentials come from PORT_CLIENT_ID and PORT_CLIENT_SECRET; the API from
 PORT_BASE_URL, --api-url or --region.
@@ -87,7 +98,8 @@ Examples:
 			&cli.BoolFlag{Name: "merge", Usage: "merge into existing entities instead of replacing them", Destination: &opts.Merge},
 			&cli.BoolFlag{Name: "delete-dependents", Usage: "with --prune, also delete entities that depend on deleted ones", Destination: &opts.DeleteDependents},
 			&cli.BoolFlag{Name: "dry-run", Usage: "print the plan and send nothing (with credentials, Port validates the upserts)", Destination: &opts.DryRun},
-			&cli.BoolFlag{Name: "post-merge", Usage: "run as the git post-merge hook: base ORIG_HEAD without state, skip quietly without credentials", Destination: &opts.PostMerge},
+			&cli.BoolFlag{Name: "post-merge", Usage: "run as the git post-merge hook: only when HEAD is what the upstream branch has; skip quietly without credentials", Destination: &opts.PostMerge},
+			&cli.DurationFlag{Name: "lock-wait", Value: defaultLockWait, Usage: "how long to wait for another sync of this repository and branch to finish", Destination: &opts.LockWait},
 			&cli.IntFlag{Name: "concurrency", Value: 4, Usage: "bulk requests in flight at once", Destination: &opts.Concurrency, Action: func(_ *cli.Context, n int) error { return cmdutil.CheckConcurrency(n) }},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text, json", Destination: &opts.Format},
 			&cli.StringFlag{Name: "color", Value: "auto", Usage: "colour `WHEN`: auto, always, never", Destination: &opts.Color},
@@ -142,6 +154,12 @@ func Run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("open git repository: %w", err)
 	}
 	defer repo.Close()
+	if opts.PostMerge {
+		if why := upstreamMismatch(repo); why != "" {
+			fmt.Fprintln(opts.IO.Err, "port-gitops: sync skipped: "+why)
+			return nil
+		}
+	}
 	s := &syncer{opts: opts, cfg: cfg, cache: cache, repo: repo, client: client, prune: prune}
 	res, err := s.run(ctx)
 	if res != nil {
@@ -181,6 +199,21 @@ func checkOptions(o *Options) error {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.clock == nil {
+		o.clock = time.Now
+	}
+	if o.LockWait <= 0 {
+		o.LockWait = defaultLockWait
+	}
+	if o.lockLease <= 0 {
+		o.lockLease = defaultLockLease
+	}
+	if o.lockRenew <= 0 {
+		o.lockRenew = min(defaultLockRenew, o.lockLease/4)
+	}
+	if o.lockPoll <= 0 {
+		o.lockPoll = defaultLockPoll
+	}
 	return nil
 }
 
@@ -199,6 +232,7 @@ type syncer struct {
 	client *portapi.Client // nil: offline dry run
 	prune  bool
 	prefix string // the config root relative to the git work tree, "" or "dir/"
+	lock   *lock  // nil: no lock (dry run, --state none)
 }
 
 func (s *syncer) render(res *report.SyncResult, color bool) error {
@@ -252,7 +286,32 @@ func (s *syncer) run(ctx context.Context) (*report.SyncResult, error) {
 	}
 	res := &report.SyncResult{DryRun: s.opts.DryRun, Head: head.String()}
 	st := &stateStore{client: s.client, repo: s.repo, getenv: s.opts.IO.Env, now: s.opts.Now, version: s.opts.Version}
-	b, err := s.chooseBase(ctx, head, st)
+	usesState := s.opts.State == "port" && s.client != nil
+	writes := usesState && !s.opts.DryRun
+	wctx := ctx
+	if writes {
+		// One run at a time per repository and branch; the state is read
+		// only once the lock is held.
+		if err := st.ensureBlueprint(ctx); err != nil {
+			return nil, err
+		}
+		var cancel context.CancelCauseFunc
+		wctx, cancel = context.WithCancelCause(ctx)
+		defer cancel(nil)
+		s.lock = &lock{client: s.client, st: st, id: st.identifier() + ".lock", owner: newOwner(), commit: head.String(),
+			lease: s.opts.lockLease, renew: s.opts.lockRenew, clock: s.opts.clock}
+		if err := s.lock.acquire(ctx, s.opts.LockWait, s.opts.lockPoll, s.opts.IO.Err, cancel); err != nil {
+			return nil, err
+		}
+		defer s.lock.release()
+	}
+	var cur stateRecord
+	if usesState {
+		if cur, err = st.read(ctx); err != nil {
+			return nil, fmt.Errorf("read sync state from Port: %w", err)
+		}
+	}
+	b, err := s.chooseBase(head, st, cur)
 	if err != nil {
 		return nil, err
 	}
@@ -264,18 +323,9 @@ func (s *syncer) run(ctx context.Context) (*report.SyncResult, error) {
 	if !b.full {
 		res.Base = b.hash.String()
 	}
-	old, news, err := s.collect(ctx, b, head, res)
+	plan, old, err := s.buildPlan(ctx, b, head, cur.Pending, res)
 	if err != nil {
 		return nil, err
-	}
-	var elsewhere func(Key) bool
-	plan := makePlan(old, news, nil)
-	if len(plan.Deletes) > 0 && s.prune {
-		elsewhere, err = s.definedAtHead(head, plan.Deletes)
-		if err != nil {
-			return nil, err
-		}
-		plan = makePlan(old, news, elsewhere)
 	}
 	counts := map[string]*report.SyncCounts{}
 	count := func(bp string) *report.SyncCounts {
@@ -295,6 +345,23 @@ func (s *syncer) run(ctx context.Context) (*report.SyncResult, error) {
 		count(bp).Unchanged += n
 	}
 	var runErr error
+	if writes && (len(plan.Upserts) > 0 || (s.prune && len(plan.Deletes) > 0)) {
+		// Record the intent before the first write, so that whatever this
+		// run sends is checked again by the next one if it does not finish.
+		intent := append([]Item(nil), plan.Upserts...)
+		if s.prune {
+			intent = append(intent, plan.Deletes...)
+		}
+		np := cur.Pending.union(intent)
+		if !np.equal(cur.Pending) {
+			if err := s.lock.check(); err != nil {
+				return nil, err
+			}
+			if err := st.writePending(wctx, cur, np); err != nil {
+				return nil, fmt.Errorf("record in the sync state what this run is about to write (nothing was written): %w", s.cause(wctx, err))
+			}
+		}
+	}
 	if s.client == nil || s.opts.DryRun {
 		for _, it := range plan.Upserts {
 			if _, existed := old[it.Key]; existed {
@@ -307,7 +374,7 @@ func (s *syncer) run(ctx context.Context) (*report.SyncResult, error) {
 			runErr = s.apply(ctx, plan.Upserts, true, count, res)
 		}
 	} else {
-		runErr = s.apply(ctx, plan.Upserts, false, count, res)
+		runErr = s.apply(wctx, plan.Upserts, false, count, res)
 	}
 	if runErr == nil {
 		if s.prune && len(plan.Deletes) > 0 {
@@ -316,7 +383,7 @@ func (s *syncer) run(ctx context.Context) (*report.SyncResult, error) {
 					count(it.Blueprint).Deleted++
 				}
 			} else {
-				runErr = s.deleteAll(ctx, plan.Deletes, count, res)
+				runErr = s.deleteAll(wctx, plan.Deletes, count, res)
 			}
 		} else {
 			for _, it := range plan.Deletes {
@@ -329,10 +396,14 @@ func (s *syncer) run(ctx context.Context) (*report.SyncResult, error) {
 		res.Blueprints = append(res.Blueprints, *c)
 	}
 	sort.Slice(res.Blueprints, func(i, j int) bool { return res.Blueprints[i].Blueprint < res.Blueprints[j].Blueprint })
+	report.Sort(res.Invalid)
 	if runErr != nil {
-		return res, runErr
+		return res, s.cause(wctx, runErr)
 	}
-	if res.OK() && !s.opts.DryRun && s.opts.State == "port" && s.client != nil {
+	if res.OK() && writes {
+		if err := s.lock.confirm(ctx); err != nil {
+			return res, err
+		}
 		moved, msg, err := st.advance(ctx, head)
 		if err != nil {
 			return res, fmt.Errorf("record sync state: %w", err)
@@ -346,6 +417,15 @@ func (s *syncer) run(ctx context.Context) (*report.SyncResult, error) {
 		res.Message = s.summaryMessage(res, b)
 	}
 	return res, nil
+}
+
+// cause is err, or errLockLost when the run stopped because it lost the
+// lock.
+func (s *syncer) cause(ctx context.Context, err error) error {
+	if errors.Is(context.Cause(ctx), errLockLost) {
+		return errLockLost
+	}
+	return err
 }
 
 // checkCheckout catches a working tree that lacks the configuration or the
@@ -413,76 +493,6 @@ func short(sha string) string {
 	return sha
 }
 
-// collect parses the changed entity files at the base and at HEAD. Entities
-// at HEAD are validated; invalid ones go to res.Invalid and are not sent.
-func (s *syncer) collect(ctx context.Context, b baseChoice, head gitdiff.Hash, res *report.SyncResult) (old, news map[Key]Item, err error) {
-	matchFn := func(p string) bool { _, _, ok := s.match(p); return ok }
-	var changes []gitdiff.Change
-	if b.full {
-		files, err := s.repo.Files(head, matchFn)
-		if err != nil {
-			return nil, nil, fmt.Errorf("list entity files at HEAD: %w", err)
-		}
-		for _, f := range files {
-			changes = append(changes, gitdiff.Change{Path: f.Path, To: f.Hash})
-		}
-	} else {
-		changes, err = s.repo.Diff(b.hash, head, matchFn)
-		if err != nil {
-			return nil, nil, fmt.Errorf("compare %s with HEAD: %w", short(b.hash.String()), err)
-		}
-	}
-	old = map[Key]Item{}
-	var sources []lint.Source
-	for _, ch := range changes {
-		rel, bp, _ := s.match(ch.Path)
-		if !ch.From.IsZero() {
-			data, err := s.repo.ReadBlob(ch.From)
-			if err != nil {
-				return nil, nil, fmt.Errorf("read %s at the base: %w", rel, err)
-			}
-			for _, it := range s.items(rel, bp, data) {
-				old[it.Key] = it
-			}
-		}
-		if !ch.To.IsZero() {
-			h := ch.To
-			sources = append(sources, lint.Source{File: rel, Blueprint: bp, Load: func() ([]byte, error) { return s.repo.ReadBlob(h) }})
-		}
-	}
-	linter := &lint.Linter{Cache: s.cache, KeepNodes: true}
-	lr, err := linter.Run(ctx, sources)
-	if err != nil {
-		return nil, nil, err
-	}
-	if len(lr.BlueprintErrors) > 0 {
-		msgs := make([]string, len(lr.BlueprintErrors))
-		for i, e := range lr.BlueprintErrors {
-			msgs[i] = e.Error()
-		}
-		return nil, nil, cmdutil.Usage(errors.New(strings.Join(msgs, "\n")))
-	}
-	for _, f := range lr.Findings {
-		if f.Severity == report.Error {
-			res.Invalid = append(res.Invalid, f)
-		}
-	}
-	news = map[Key]Item{}
-	for _, e := range lr.Entities {
-		if !e.Valid {
-			continue
-		}
-		bp, _ := s.cache.Get(e.Blueprint)
-		body, targets, err := body(e.Node, bp)
-		if err != nil {
-			continue
-		}
-		k := Key{e.Blueprint, e.Identifier}
-		news[k] = Item{Key: k, File: e.File, Line: e.Line, Column: e.Column, Body: body, Targets: targets}
-	}
-	return old, news, nil
-}
-
 // items parses a file's entities without validating them: the base side and
 // the deletes check need only identities and content, not relation targets
 // (those order upserts, which come from the validated HEAD side).
@@ -508,29 +518,4 @@ func (s *syncer) items(file, defaultBP string, data []byte) []Item {
 		out = append(out, Item{Key: Key{bp, e.Identifier}, File: file, Line: e.Node.Pos.Line, Column: e.Node.Pos.Column, Body: b})
 	}
 	return out
-}
-
-// definedAtHead returns a function that says whether an entity about to be
-// deleted is still defined in some entity file at HEAD. It parses every
-// entity file at HEAD, so it runs only when there is something to delete.
-func (s *syncer) definedAtHead(head gitdiff.Hash, deletes []Item) (func(Key) bool, error) {
-	files, err := s.repo.Files(head, func(p string) bool { _, _, ok := s.match(p); return ok })
-	if err != nil {
-		return nil, fmt.Errorf("list entity files at HEAD: %w", err)
-	}
-	if len(files) == 0 {
-		return nil, fmt.Errorf("refusing to prune %d entities: no file at HEAD matches the configuration's entity rules (an empty checkout or a glob that matches nothing would delete the catalog)", len(deletes))
-	}
-	all := map[Key]bool{}
-	for _, f := range files {
-		data, err := s.repo.ReadBlob(f.Hash)
-		if err != nil {
-			return nil, err
-		}
-		rel, bp, _ := s.match(f.Path)
-		for _, it := range s.items(rel, bp, data) {
-			all[it.Key] = true
-		}
-	}
-	return func(k Key) bool { return all[k] }, nil
 }

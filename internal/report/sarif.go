@@ -162,6 +162,7 @@ var ruleDescriptions = map[string]string{
 	"unknown-relation":        "The blueprint has no such relation.",
 	"relation-value":          "A relation value has the wrong shape for the relation.",
 	"required-relation":       "A required relation is missing or empty.",
+	"entity-too-large":        "The entity's request body is over Port's 1 MiB limit; sync does not send it.",
 	"team":                    "team must be a string, an array of strings or a search query.",
 	"team-inherited":          "The blueprint inherits team ownership, so Port rejects an explicit team.",
 	"duplicate-entity":        "The same blueprint and identifier are defined twice.",

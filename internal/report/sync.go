@@ -47,13 +47,19 @@ type SyncResult struct {
 	Failures   []SyncFailure `json:"failures"`
 	Invalid    []Finding     `json:"invalid"`
 	NotDeleted []string      `json:"notDeleted"` // blueprint/identifier
+	// Held lists (blueprint/identifier) the entities that a file at HEAD
+	// which does not parse, or holds invalid entities, may still define:
+	// they are neither sent nor deleted, and the state does not move.
+	Held []string `json:"held"`
 	// StateMoved says the sync state now records Head.
 	StateMoved bool   `json:"stateMoved"`
 	Message    string `json:"message,omitempty"` // e.g. why nothing was done
 }
 
 // OK reports whether everything was synced (or, in a dry run, would be).
-func (r *SyncResult) OK() bool { return len(r.Failures) == 0 && len(r.Invalid) == 0 }
+func (r *SyncResult) OK() bool {
+	return len(r.Failures) == 0 && len(r.Invalid) == 0 && len(r.Held) == 0
+}
 
 // Totals adds up the per-blueprint counts.
 func (r *SyncResult) Totals() SyncCounts {
@@ -93,6 +99,9 @@ func RenderSync(w io.Writer, format string, r *SyncResult, opts Options) error {
 		}
 		if c.NotDeleted == nil {
 			c.NotDeleted = []string{}
+		}
+		if c.Held == nil {
+			c.Held = []string{}
 		}
 		return enc.Encode(c)
 	case "text":
@@ -160,6 +169,9 @@ func renderSyncText(w io.Writer, r *SyncResult, opts Options) error {
 	}
 	if len(r.NotDeleted) > 0 {
 		fmt.Fprintf(&b, "not deleted (gone from git; run with --prune to delete them from Port): %s\n", strings.Join(r.NotDeleted, ", "))
+	}
+	if len(r.Held) > 0 {
+		fmt.Fprintf(&b, "held (an invalid file at HEAD may still define them; neither sent nor deleted until it is fixed): %s\n", strings.Join(r.Held, ", "))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

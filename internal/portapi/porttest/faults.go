@@ -134,16 +134,18 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		if fault != nil && fault.ExpireToken {
 			s.expireTokensLocked()
 		}
-		s.requests = append(s.requests, Request{
+		rec := Request{
 			Method: r.Method, Path: r.URL.Path, RawPath: r.URL.EscapedPath(), Query: r.URL.Query(), Body: body,
 			AuthHeader: r.Header.Get("Authorization") != "", Authorized: s.validToken(r),
 			UserAgent: r.Header.Get("User-Agent"), TraceID: trace,
-		})
+		}
+		s.requests = append(s.requests, rec)
 		s.inFlight++
 		s.peak = max(s.peak, s.inFlight)
 		window := time.Since(s.started) % rateLimitPeriod
 		used := s.seq // every request counts; the window never refills here
 		s.mu.Unlock()
+		s.runHooks(rec)
 		defer func() {
 			s.mu.Lock()
 			s.inFlight--

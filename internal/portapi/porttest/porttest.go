@@ -108,6 +108,7 @@ type Server struct {
 	inFlight   int
 	peak       int
 	streamed   atomic.Int64 // body bytes written by StreamBytes faults
+	hooks      []func(Request)
 }
 
 // record is a stored entity and the times Port would report.
