@@ -176,6 +176,15 @@ func (l *lock) takeOver(ctx context.Context, stale lockState) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("take over the expired sync lock %s/%s: %w", StateBlueprint, l.id, err)
 	}
+	// A marker is deleted when its run releases the lock, so a waiter that
+	// read the stale lease long ago could create it again: take over only
+	// if the lock still holds that stale lease.
+	if cur, ok, err := l.read(ctx, l.id); err != nil {
+		return false, fmt.Errorf("read the sync lock %s/%s: %w", StateBlueprint, l.id, err)
+	} else if !ok || cur.owner != stale.owner || !cur.until.Equal(stale.until) {
+		_ = l.client.DeleteEntity(ctx, StateBlueprint, marker, false)
+		return false, nil
+	}
 	until := l.clock().Add(l.lease)
 	if _, err := l.client.Upsert(ctx, StateBlueprint, l.entity(until), portapi.UpsertOptions{Upsert: true}); err != nil {
 		return false, fmt.Errorf("take over the expired sync lock %s/%s: %w", StateBlueprint, l.id, err)

@@ -126,6 +126,24 @@ func (p pendingSet) union(items []Item) pendingSet {
 	return out
 }
 
+// minus is what of p covered does not include.
+func (p pendingSet) minus(covered pendingSet) pendingSet {
+	if covered.Everything {
+		return pendingSet{}
+	}
+	if p.Everything {
+		return p
+	}
+	have, _ := covered.keys()
+	var out pendingSet
+	for _, e := range p.Entities {
+		if !have[Key{e.Blueprint, e.Identifier}] {
+			out.Entities = append(out.Entities, e)
+		}
+	}
+	return out
+}
+
 func (p pendingSet) equal(q pendingSet) bool {
 	a, _ := json.Marshal(p)
 	b, _ := json.Marshal(q)
@@ -282,7 +300,11 @@ func (st *stateStore) write(ctx context.Context, props map[string]any) error {
 // advance records head as the last synced commit and clears what was
 // pending. It re-reads the state first and never moves it backwards: when
 // another run has meanwhile synced a descendant of head, the state stays.
-func (st *stateStore) advance(ctx context.Context, head gitdiff.Hash) (bool, string, error) {
+//
+// covered is what this run's plan took in of the pending record; anything
+// pending that it did not (recorded meanwhile by a run that should not have
+// been running beside this one) stays pending for the next run.
+func (st *stateStore) advance(ctx context.Context, head gitdiff.Hash, covered pendingSet) (bool, string, error) {
 	cur, err := st.read(ctx)
 	if err != nil {
 		return false, "", err
@@ -298,13 +320,17 @@ func (st *stateStore) advance(ctx context.Context, head gitdiff.Hash) (bool, str
 		return false, "", err
 	}
 	repo, branch := st.names()
-	err = st.write(ctx, map[string]any{
+	props := map[string]any{
 		"repository": repo,
 		"branch":     branch,
 		"commit":     head.String(),
 		"syncedAt":   st.now().UTC().Format(time.RFC3339),
 		"version":    st.version,
-	})
+	}
+	if left := cur.Pending.minus(covered); !left.empty() {
+		props["pending"] = left
+	}
+	err = st.write(ctx, props)
 	if err != nil {
 		return false, "", err
 	}

@@ -345,6 +345,7 @@ func (s *syncer) run(ctx context.Context) (*report.SyncResult, error) {
 		count(bp).Unchanged += n
 	}
 	var runErr error
+	covered := cur.Pending // what of the pending record this run's plan takes in
 	if writes && (len(plan.Upserts) > 0 || (s.prune && len(plan.Deletes) > 0)) {
 		// Record the intent before the first write, so that whatever this
 		// run sends is checked again by the next one if it does not finish.
@@ -353,6 +354,7 @@ func (s *syncer) run(ctx context.Context) (*report.SyncResult, error) {
 			intent = append(intent, plan.Deletes...)
 		}
 		np := cur.Pending.union(intent)
+		covered = np
 		if !np.equal(cur.Pending) {
 			if err := s.lock.check(); err != nil {
 				return nil, err
@@ -404,7 +406,7 @@ func (s *syncer) run(ctx context.Context) (*report.SyncResult, error) {
 		if err := s.lock.confirm(ctx); err != nil {
 			return res, err
 		}
-		moved, msg, err := st.advance(ctx, head)
+		moved, msg, err := st.advance(ctx, head, covered)
 		if err != nil {
 			return res, fmt.Errorf("record sync state: %w", err)
 		}
