@@ -53,6 +53,14 @@ func body(n *entity.Value, bp *blueprint.Blueprint) (json.RawMessage, []Key, err
 		return nil, nil, fmt.Errorf("entity is not an object")
 	}
 	delete(obj, "blueprint")
+	// Port sets these itself and ignores them on write (an entity copied
+	// from Port's API or UI carries them): they are never sent, and adding
+	// or removing them changes nothing.
+	for k := range obj {
+		if entity.IsServerField(k) {
+			delete(obj, k)
+		}
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

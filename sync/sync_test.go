@@ -422,3 +422,43 @@ func TestSecretNeverPrinted(t *testing.T) {
 		}
 	}
 }
+
+// An entity copied from Port's API carries createdAt, createdBy, updatedAt
+// and updatedBy: they are never sent, and adding them changes nothing.
+func TestServerFieldsAreNeverSent(t *testing.T) {
+	f := newFixture(t)
+	f.write(map[string]string{"services/a/entity.json": svc("a", "critical")})
+	f.commit("add")
+	if r := f.sync(nil); r.err != nil {
+		t.Fatalf("first sync: %v\n%s%s", r.err, r.out, r.errOut)
+	}
+	f.write(map[string]string{"services/a/entity.json": `{"identifier": "a", "title": "a", "properties": {"tier": "standard"},
+	  "createdAt": "2026-01-01T00:00:00.000Z", "createdBy": "dana", "updatedAt": "2026-01-02T00:00:00.000Z", "updatedBy": "ben"}`,
+		"services/b/entity.json": svc("b", "critical")})
+	f.commit("copied from Port")
+	f.srv.ResetRequests()
+	if r := f.sync(nil); r.err != nil {
+		t.Fatalf("sync: %v\n%s%s", r.err, r.out, r.errOut)
+	}
+	sent := 0
+	for _, req := range f.srv.Requests() {
+		if strings.HasSuffix(req.Path, "/entities/bulk") {
+			sent++
+			for _, k := range []string{"createdAt", "createdBy", "updatedAt", "updatedBy"} {
+				if strings.Contains(string(req.Body), `"`+k+`"`) {
+					t.Errorf("%s sent to Port: %s", k, req.Body)
+				}
+			}
+		}
+	}
+	if sent == 0 {
+		t.Fatal("nothing sent")
+	}
+	// Only server fields added: nothing to send.
+	f.write(map[string]string{"services/b/entity.json": strings.Replace(svc("b", "critical"), `{`, `{"updatedAt": "2026-02-02T00:00:00Z", `, 1)})
+	f.commit("server fields only")
+	f.srv.ResetRequests()
+	if r := f.sync(nil); r.err != nil || f.upsertsSent() != 0 {
+		t.Fatalf("server fields only: err=%v, upserts %d\n%s", r.err, f.upsertsSent(), r.out)
+	}
+}
