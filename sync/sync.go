@@ -235,6 +235,31 @@ type syncer struct {
 	lock   *lock  // nil: no lock (dry run, --state none)
 }
 
+// countInvalid counts, per blueprint, the entities that are invalid (however
+// many findings each has) and the files at HEAD that hold no readable entity
+// (a syntax error), under the blueprint their rule gives, else "(unknown)".
+func countInvalid(findings []report.Finding, ruleBlueprint func(file string) string, count func(bp string) *report.SyncCounts) {
+	seen := map[string]bool{}
+	for _, f := range findings {
+		bp, key := f.Blueprint, f.Blueprint+"\x00"+f.Identifier
+		if f.Identifier == "" {
+			// Not an entity's finding: the file as a whole.
+			key = "file\x00" + f.File
+			if bp == "" {
+				bp = ruleBlueprint(f.File)
+			}
+		}
+		if bp == "" {
+			bp = "(unknown)"
+		}
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		count(bp).Invalid++
+	}
+}
+
 func (s *syncer) render(res *report.SyncResult, color bool) error {
 	if err := report.RenderSync(s.opts.IO.Out, s.opts.Format, res, report.Options{Color: color, DisplayPath: s.opts.IO.DisplayPath(s.cfg.Root)}); err != nil {
 		return fmt.Errorf("write report: %w", err)
@@ -336,11 +361,10 @@ func (s *syncer) run(ctx context.Context) (*report.SyncResult, error) {
 		}
 		return c
 	}
-	for _, f := range res.Invalid {
-		if f.Blueprint != "" {
-			count(f.Blueprint).Invalid++
-		}
-	}
+	countInvalid(res.Invalid, func(file string) string {
+		_, bp, _ := s.match(s.prefix + file)
+		return bp
+	}, count)
 	for bp, n := range plan.Unchanged {
 		count(bp).Unchanged += n
 	}

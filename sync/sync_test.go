@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/port-gitops/port-gitops/internal/report"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -460,5 +461,38 @@ func TestServerFieldsAreNeverSent(t *testing.T) {
 	f.srv.ResetRequests()
 	if r := f.sync(nil); r.err != nil || f.upsertsSent() != 0 {
 		t.Fatalf("server fields only: err=%v, upserts %d\n%s", r.err, f.upsertsSent(), r.out)
+	}
+}
+
+// The invalid column counts entities, not findings, and a file with a
+// syntax error counts too.
+func TestInvalidCountsEntitiesAndUnreadableFiles(t *testing.T) {
+	counts := map[string]*report.SyncCounts{}
+	count := func(bp string) *report.SyncCounts {
+		if counts[bp] == nil {
+			counts[bp] = &report.SyncCounts{Blueprint: bp}
+		}
+		return counts[bp]
+	}
+	findings := []report.Finding{
+		{File: "a.json", Blueprint: "service", Identifier: "a", Rule: "enum"},
+		{File: "a.json", Blueprint: "service", Identifier: "a", Rule: "type"},
+		{File: "a.json", Blueprint: "service", Identifier: "a", Rule: "format"},
+		{File: "b.json", Blueprint: "service", Identifier: "b", Rule: "enum"},
+		{File: "c.json", Rule: "json-syntax"},
+		{File: "c.json", Rule: "json-syntax"},
+		{File: "d.json", Rule: "json-syntax"},
+	}
+	countInvalid(findings, func(file string) string {
+		if file == "c.json" {
+			return "service"
+		}
+		return ""
+	}, count)
+	if got := counts["service"].Invalid; got != 3 {
+		t.Errorf("service invalid %d, want 3 (a, b and the unreadable c.json)", got)
+	}
+	if c := counts["(unknown)"]; c == nil || c.Invalid != 1 {
+		t.Errorf("unknown-blueprint file not counted: %+v", c)
 	}
 }
