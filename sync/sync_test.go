@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/port-gitops/port-gitops/internal/report"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +17,7 @@ import (
 	"github.com/port-gitops/port-gitops/internal/cmdutil"
 	"github.com/port-gitops/port-gitops/internal/portapi"
 	"github.com/port-gitops/port-gitops/internal/portapi/porttest"
+	"github.com/port-gitops/port-gitops/internal/report"
 )
 
 const svcBP = `{"identifier": "service", "title": "Service",
