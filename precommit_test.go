@@ -160,9 +160,10 @@ func TestPreCommitFramework(t *testing.T) {
 	}
 }
 
-// TestPreCommitPostMergeSync: the port-gitops-sync hook runs sync after a
-// real git merge, against a local Port; without credentials it only says it
-// skipped.
+// TestPreCommitPostMergeSync: the port-gitops-sync hook after real git
+// merges, against a local Port: without credentials it only says it skipped;
+// with them, a local unpushed merge still skips, and a pull of pushed
+// commits syncs.
 func TestPreCommitPostMergeSync(t *testing.T) {
 	tmp, env, hookRepo, rev := preCommitEnv(t)
 	srv := porttest.NewT(t)
@@ -193,7 +194,12 @@ func TestPreCommitPostMergeSync(t *testing.T) {
 	if len(srv.Entities("microservice")) != 0 {
 		t.Fatal("synced without credentials")
 	}
-	// With credentials: the next merge syncs.
+	// With credentials, a local merge that was never pushed does not reach
+	// Port: the hook syncs only what the upstream branch has.
+	origin := filepath.Join(tmp, "origin.git")
+	mustSh(t, tmp, env, "git", "init", "-q", "--bare", "-b", "main", origin)
+	mustSh(t, user, env, "git", "remote", "add", "origin", origin)
+	mustSh(t, user, env, "git", "push", "-q", "-u", "origin", "main")
 	mustSh(t, user, env, "git", "checkout", "-q", "feature")
 	writeFiles(t, user, map[string]string{"svc2/entity.json": `{"identifier": "svc2", "blueprint": "microservice", "properties": {"tier": "standard"}}`})
 	mustSh(t, user, env, "git", "add", "-A")
@@ -201,9 +207,22 @@ func TestPreCommitPostMergeSync(t *testing.T) {
 	mustSh(t, user, env, "git", "checkout", "-q", "main")
 	credEnv := append(env, "PORT_BASE_URL="+srv.URL, "PORT_CLIENT_ID="+srv.ClientID, "PORT_CLIENT_SECRET="+srv.ClientSecret)
 	out = mustSh(t, user, credEnv, "git", "merge", "--no-ff", "-m", "merge 2", "feature")
+	if !strings.Contains(out, "sync skipped") || len(srv.Entities("microservice")) != 0 {
+		t.Fatalf("an unpushed local merge reached Port (%d entities):\n%s", len(srv.Entities("microservice")), out)
+	}
+	// Pushed, then a teammate's commit pulled: HEAD is what origin/main
+	// has, and the hook syncs.
+	mustSh(t, user, env, "git", "push", "-q", "origin", "main")
+	mate := filepath.Join(tmp, "mate")
+	mustSh(t, tmp, env, "git", "clone", "-q", origin, mate)
+	writeFiles(t, mate, map[string]string{"svc3/entity.json": `{"identifier": "svc3", "blueprint": "microservice", "properties": {"tier": "standard"}}`})
+	mustSh(t, mate, env, "git", "add", "-A")
+	mustSh(t, mate, env, "git", "commit", "-qm", "add svc3")
+	mustSh(t, mate, env, "git", "push", "-q", "origin", "main")
+	out = mustSh(t, user, credEnv, "git", "pull", "--no-rebase", "-q", "origin", "main")
 	got := srv.Entities("microservice")
-	if _, ok := got["svc"]; !ok || len(got) != 2 {
-		t.Fatalf("Port has %d entities after the merge, want svc and svc2:\n%s", len(got), out)
+	if _, ok := got["svc3"]; !ok || len(got) != 3 {
+		t.Fatalf("Port has %d entities after the pull, want svc, svc2 and svc3:\n%s", len(got), out)
 	}
 	if strings.Contains(out, srv.ClientSecret) {
 		t.Fatal("the secret appeared in the hook's output")
