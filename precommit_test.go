@@ -129,12 +129,20 @@ func writeFiles(t *testing.T, dir string, files map[string]string) {
 const precommitBlueprint = `{"identifier": "microservice", "title": "Microservice",
   "schema": {"properties": {"tier": {"type": "string", "enum": ["critical", "standard"]}}, "required": ["tier"]}}`
 
-// TestPreCommitFramework drives the real pre-commit framework: a repository
+// TestPreCommit drives the real pre-commit framework. Its cases share one
+// snapshot of this project and one pre-commit cache, so port-gitops is built
+// for the hook once (language: golang compiles the whole module).
+func TestPreCommit(t *testing.T) {
+	tmp, env, hookRepo, rev := preCommitEnv(t)
+	t.Run("validate", func(t *testing.T) { testPreCommitFramework(t, tmp, env, hookRepo, rev) })
+	t.Run("post-merge sync", func(t *testing.T) { testPreCommitPostMergeSync(t, tmp, env, hookRepo, rev) })
+}
+
+// testPreCommitFramework drives the real pre-commit framework: a repository
 // whose .pre-commit-config.yaml points at this one, building port-gitops with
 // language: golang, blocks a bad entity.json and lets a good one through.
-func TestPreCommitFramework(t *testing.T) {
-	tmp, env, hookRepo, rev := preCommitEnv(t)
-	user := filepath.Join(tmp, "user")
+func testPreCommitFramework(t *testing.T, tmp string, env []string, hookRepo, rev string) {
+	user := filepath.Join(tmp, "user-validate")
 	writeFiles(t, user, map[string]string{
 		".pre-commit-config.yaml":            "repos:\n  - repo: " + hookRepo + "\n    rev: " + rev + "\n    hooks:\n      - id: port-gitops-validate\n",
 		".port/blueprints/microservice.json": precommitBlueprint,
@@ -160,17 +168,16 @@ func TestPreCommitFramework(t *testing.T) {
 	}
 }
 
-// TestPreCommitPostMergeSync: the port-gitops-sync hook after real git
+// testPreCommitPostMergeSync: the port-gitops-sync hook after real git
 // merges, against a local Port: without credentials it only says it skipped;
 // with them, a local unpushed merge still skips, and a pull of pushed
 // commits syncs.
-func TestPreCommitPostMergeSync(t *testing.T) {
-	tmp, env, hookRepo, rev := preCommitEnv(t)
+func testPreCommitPostMergeSync(t *testing.T, tmp string, env []string, hookRepo, rev string) {
 	srv := porttest.NewT(t)
 	if err := srv.AddBlueprint(json.RawMessage(precommitBlueprint)); err != nil {
 		t.Fatal(err)
 	}
-	user := filepath.Join(tmp, "user")
+	user := filepath.Join(tmp, "user-sync")
 	writeFiles(t, user, map[string]string{
 		".pre-commit-config.yaml":            "repos:\n  - repo: " + hookRepo + "\n    rev: " + rev + "\n    hooks:\n      - id: port-gitops-sync\n",
 		".port/blueprints/microservice.json": precommitBlueprint,
