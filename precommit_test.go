@@ -64,7 +64,16 @@ func snapshotProject(t *testing.T, dst string, env []string) string {
 			return err
 		}
 		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() && (d.Name() == ".git" || rel == "dist") {
+		if d.Name() == ".git" {
+			// A directory, or in a linked worktree a file pointing at the
+			// repository: copied, it would make the snapshot's commit land
+			// in this checkout's branch.
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() && rel == "dist" {
 			return fs.SkipDir
 		}
 		if d.IsDir() || !d.Type().IsRegular() {
