@@ -22,6 +22,7 @@ import (
 	"github.com/port-gitops/port-gitops/internal/config"
 	"github.com/port-gitops/port-gitops/internal/entity"
 	"github.com/port-gitops/port-gitops/internal/portapi"
+	"github.com/port-gitops/port-gitops/internal/safefile"
 	"github.com/port-gitops/port-gitops/internal/walk"
 )
 
@@ -164,7 +165,7 @@ func Pull(ctx context.Context, opts Options) error {
 	}
 	for _, id := range ids {
 		path := filepath.Join(cfg.BlueprintDir, blueprint.FileName(id))
-		old, _ := os.ReadFile(path)
+		old, _ := readCached(cfg, path)
 		if bytes.Equal(old, fetched[id]) {
 			fmt.Fprintf(opts.IO.Out, "unchanged %s\n", opts.IO.Rel(path))
 			continue
@@ -258,12 +259,23 @@ func referenced(cfg *config.Config) ([]string, error) {
 	return ids, nil
 }
 
+// readCached reads a cached blueprint file as validate does: a regular file
+// inside the repository, at most safefile.MaxBlueprintFile bytes (a FIFO in
+// the cache must not stall a pull).
+func readCached(cfg *config.Config, path string) ([]byte, error) {
+	root, err := safefile.NewRoot(cfg.Root)
+	if err != nil {
+		return nil, err
+	}
+	return root.ReadFile(path, safefile.MaxBlueprintFile)
+}
+
 // check compares the fetched blueprints with the cache and reports drift.
 func check(opts Options, cfg *config.Config, ids []string, fetched map[string][]byte) error {
 	stale := 0
 	for _, id := range ids {
 		path := filepath.Join(cfg.BlueprintDir, blueprint.FileName(id))
-		old, err := os.ReadFile(path)
+		old, err := readCached(cfg, path)
 		switch {
 		case err != nil:
 			stale++

@@ -27,6 +27,7 @@ import (
 	"github.com/port-gitops/port-gitops/internal/lint"
 	"github.com/port-gitops/port-gitops/internal/portapi"
 	"github.com/port-gitops/port-gitops/internal/report"
+	"github.com/port-gitops/port-gitops/internal/safefile"
 )
 
 // Options are the sync command's inputs.
@@ -131,7 +132,7 @@ func Run(ctx context.Context, opts Options) error {
 	case err != nil:
 		return err
 	}
-	cache, err := blueprint.OpenCache(cfg.BlueprintDir)
+	cache, err := blueprint.OpenCacheIn(cfg.Root, cfg.BlueprintDir)
 	if err != nil {
 		return err
 	}
@@ -435,7 +436,7 @@ func (s *syncer) collect(ctx context.Context, b baseChoice, head gitdiff.Hash, r
 	for _, ch := range changes {
 		rel, bp, _ := s.match(ch.Path)
 		if !ch.From.IsZero() {
-			data, err := s.repo.ReadBlob(ch.From)
+			data, err := s.repo.ReadBlobMax(ch.From, safefile.MaxEntityFile)
 			if err != nil {
 				return nil, nil, fmt.Errorf("read %s at the base: %w", rel, err)
 			}
@@ -445,7 +446,7 @@ func (s *syncer) collect(ctx context.Context, b baseChoice, head gitdiff.Hash, r
 		}
 		if !ch.To.IsZero() {
 			h := ch.To
-			sources = append(sources, lint.Source{File: rel, Blueprint: bp, Load: func() ([]byte, error) { return s.repo.ReadBlob(h) }})
+			sources = append(sources, lint.Source{File: rel, Blueprint: bp, Load: func() ([]byte, error) { return s.repo.ReadBlobMax(h, safefile.MaxEntityFile) }})
 		}
 	}
 	linter := &lint.Linter{Cache: s.cache, KeepNodes: true}
@@ -521,7 +522,7 @@ func (s *syncer) definedAtHead(head gitdiff.Hash, deletes []Item) (func(Key) boo
 	}
 	all := map[Key]bool{}
 	for _, f := range files {
-		data, err := s.repo.ReadBlob(f.Hash)
+		data, err := s.repo.ReadBlobMax(f.Hash, safefile.MaxEntityFile)
 		if err != nil {
 			return nil, err
 		}

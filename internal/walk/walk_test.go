@@ -92,6 +92,7 @@ entities:
 		"services/big/entity.json":        big,
 		"services/empty/entity.json":      "",
 		"services/dir/entity.json/":       "",
+		"services/dir/entity.json/x.txt":  "a directory is never an entity file",
 		"services/.git/entity.json":       "never read: .git is skipped",
 		"catalog/x.json":                  "x",
 		"catalog/deeper/y.json":           "no rule matches it",
@@ -106,7 +107,6 @@ entities:
 		{rel: "services/a/entity.json", blueprint: "service", content: "a"},
 		{rel: "services/b/c/entity.json", blueprint: "service", content: "bc"},
 		{rel: "services/big/entity.json", blueprint: "service", content: big},
-		{rel: "services/dir/entity.json", blueprint: "service", err: "is a directory, not an entity file"},
 		{rel: "services/empty/entity.json", blueprint: "service", content: ""},
 		{rel: "services/many/0/1/2/entity.json", blueprint: "service", content: "deep"},
 	}
