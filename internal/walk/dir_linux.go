@@ -81,8 +81,6 @@ func (d *dir) parse(buf []byte) error {
 		switch rec[direntType] {
 		case syscall.DT_DIR:
 			e.isDir = true
-		case syscall.DT_REG:
-			e.regular = true
 		case syscall.DT_LNK:
 			e.symlink = true
 		case syscall.DT_UNKNOWN:
@@ -90,7 +88,6 @@ func (d *dir) parse(buf []byte) error {
 			var st syscall.Stat_t
 			if err := syscall.Lstat(d.path+"/"+e.name, &st); err == nil {
 				e.isDir = st.Mode&syscall.S_IFMT == syscall.S_IFDIR
-				e.regular = st.Mode&syscall.S_IFMT == syscall.S_IFREG
 				e.symlink = st.Mode&syscall.S_IFMT == syscall.S_IFLNK
 			}
 		}
@@ -101,10 +98,11 @@ func (d *dir) parse(buf []byte) error {
 
 func (d *dir) close() { syscall.Close(d.fd) }
 
-// readRegular reads a file of d that the listing says is regular, into buf
-// (grown as needed and kept for the next file). It opens without following
-// a link and without blocking, and fstat decides: a file replaced since the
-// listing by a link, a FIFO or a directory is refused, not read.
+// readRegular reads a file of d that the listing says is not a link, into
+// buf (grown as needed and kept for the next file). It opens without
+// following a link and without blocking, and fstat decides: a FIFO, a
+// device, a directory (or a link, if one replaced the file since the
+// listing) is refused, not read.
 func (d *dir) readRegular(_ *safefile.Root, name string, buf *[]byte) ([]byte, error) {
 	fd, err := safefile.OpenAt(d.fd, name)
 	if err != nil {

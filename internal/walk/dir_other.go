@@ -22,7 +22,7 @@ func openDir(path string) (*dir, error) {
 	}
 	d := &dir{path: path, entries: make([]entry, len(des))}
 	for i, de := range des {
-		d.entries[i] = entry{name: de.Name(), isDir: de.IsDir(), regular: de.Type().IsRegular(), symlink: de.Type()&fs.ModeSymlink != 0}
+		d.entries[i] = entry{name: de.Name(), isDir: de.IsDir(), symlink: de.Type()&fs.ModeSymlink != 0}
 	}
 	return d, nil
 }

@@ -30,11 +30,11 @@ type File struct {
 	Rel       string // slash-separated, relative to the repository root
 	Blueprint string // the matching rule's blueprint ("" if none)
 
-	root    *safefile.Root
-	dir     *dir   // the directory it was found in, open during the callback
-	name    string // its name in dir
-	regular bool   // the directory listing says it is a regular file
-	buf     *[]byte
+	root *safefile.Root
+	dir  *dir   // the directory it was found in, open during the callback
+	name string // its name in dir
+	link bool   // the directory listing says it is a symbolic link
+	buf  *[]byte
 }
 
 // Read returns the file's bytes. During the walk's callback it reads
@@ -45,7 +45,7 @@ type File struct {
 // link leading outside the repository) or one larger than
 // safefile.MaxEntityFile (safefile.ErrTooLarge) is an error.
 func (f *File) Read() ([]byte, error) {
-	if f.dir == nil || !f.regular {
+	if f.dir == nil || f.link {
 		return f.root.ReadFile(f.Abs, safefile.MaxEntityFile)
 	}
 	return f.dir.readRegular(f.root, f.name, f.buf)
@@ -211,7 +211,7 @@ func (w *walker) visit(d *dir, abs, rel string) (files []File, subdirs []pending
 					continue
 				}
 			}
-			files = append(files, File{Abs: childAbs, Rel: childRel, Blueprint: r.Blueprint, root: w.root, dir: d, name: e.name, regular: e.regular})
+			files = append(files, File{Abs: childAbs, Rel: childRel, Blueprint: r.Blueprint, root: w.root, dir: d, name: e.name, link: e.symlink})
 		}
 	}
 	return files, subdirs
@@ -221,6 +221,5 @@ func (w *walker) visit(d *dir, abs, rel string) (files []File, subdirs []pending
 type entry struct {
 	name    string
 	isDir   bool
-	regular bool
 	symlink bool
 }
