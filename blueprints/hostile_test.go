@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/port-gitops/port-gitops/internal/cmdutil"
 )
 
 // pullDeadline is p.pull that fails the test if it runs over 10s.
@@ -71,5 +73,25 @@ func TestPullReadsOnlyRegularFilesInside(t *testing.T) {
 	// "other" is named only by the file outside the repository.
 	if p.cached("service") == "" || p.cached("other") != "" {
 		t.Fatalf("pulled the wrong set:\n%s", out)
+	}
+}
+
+// A blueprint cache that is a link leading outside the repository is not
+// written to.
+func TestPullNeverWritesThroughALinkOutside(t *testing.T) {
+	p := setup(t)
+	outside := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(p.dir, ".port"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(p.dir, ".port", "blueprints")); err != nil {
+		t.Skipf("symlink: %v", err)
+	}
+	out, err := pullDeadline(t, p, nil)
+	if cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), "leads outside the repository") {
+		t.Fatalf("err=%v\n%s", err, out)
+	}
+	if ents, _ := os.ReadDir(outside); len(ents) != 0 {
+		t.Fatalf("wrote outside the repository: %v", ents)
 	}
 }

@@ -163,6 +163,15 @@ func Pull(ctx context.Context, opts Options) error {
 	if err := os.MkdirAll(cfg.BlueprintDir, 0o755); err != nil {
 		return fmt.Errorf("create the blueprint cache: %w", err)
 	}
+	// The cache directory is repository content: a link (or a path in the
+	// configuration) that leads outside the repository is not written to.
+	if root, err := safefile.NewRoot(cfg.Root); err != nil {
+		return err
+	} else if _, err := root.Resolve(cfg.BlueprintDir); errors.Is(err, safefile.ErrNotRegular) {
+		return cmdutil.Usagef("the blueprint cache %s leads outside the repository: port-gitops writes only inside it", opts.IO.Rel(cfg.BlueprintDir))
+	} else if err != nil {
+		return fmt.Errorf("blueprint cache: %w", err)
+	}
 	for _, id := range ids {
 		path := filepath.Join(cfg.BlueprintDir, blueprint.FileName(id))
 		old, _ := readCached(cfg, path)

@@ -169,3 +169,20 @@ func TestStagedSymlinkIsNotFollowed(t *testing.T) {
 		}
 	}
 }
+
+// A cached blueprint is repository content too: a $ref to a FIFO is a
+// broken blueprint at the $ref's line and column, exit 2, and is never
+// opened.
+func TestCachedBlueprintRefOutsideIsExit2(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "schema.json")
+	mkfifo(t, fifo)
+	root := repo(t, map[string]string{
+		".port/blueprints/svc.json": "{\"identifier\": \"svc\",\n \"schema\": {\"properties\": {\n  \"tier\": {\"$ref\": \"file://" + fifo + "\"}}}}",
+		"a/entity.json":             `{"identifier": "a", "blueprint": "svc", "properties": {"tier": "x"}}`,
+	})
+	r := runDeadline(t, root, Options{})
+	if cmdutil.ExitCode(r.err) != cmdutil.ExitUsage || !strings.Contains(r.err.Error(), filepath.FromSlash(".port/blueprints/svc.json")+":3:20: broken cached blueprint: $ref") {
+		t.Fatalf("err=%v\n%s", r.err, r.out)
+	}
+}
