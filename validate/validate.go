@@ -218,14 +218,22 @@ func worktreeSources(cfg *config.Config, opts Options) ([]lint.Source, error) {
 		}
 		// A directory (or a link to one inside the repository) is walked; a
 		// link that leads outside is left to Load, which reports it.
-		if _, isDir, err := root.Stat(abs); err == nil && isDir {
+		resolved, isDir, serr := root.Stat(abs)
+		if serr == nil && isDir {
 			if err := walk.Walk(cfg, abs, func(f *walk.File) { add(f.Abs, f.Rel, f.Blueprint) }); err != nil {
 				return nil, err
 			}
 			continue
 		}
 		if ok, bp := isEntityFile(cfg, rel, true); ok {
-			add(abs, rel, bp)
+			// Resolved once, here; Load opens what it resolved to.
+			sources = append(sources, lint.Source{File: rel, Blueprint: pick(opts.Blueprint, bp),
+				Load: func() ([]byte, error) {
+					if serr != nil {
+						return nil, serr
+					}
+					return root.ReadResolved(abs, resolved, safefile.MaxEntityFile)
+				}})
 		}
 	}
 	return dedupe(sources), nil

@@ -125,6 +125,7 @@ func TestSymlinks(t *testing.T) {
 	}
 	links := map[string]string{
 		"in.json":      "real.json",
+		"sublink":      "sub",
 		"sub/up.json":  "../real.json",
 		"out.json":     secret,
 		"rel-out.json": "../" + filepath.Base(outside) + "/secret.json",
@@ -137,7 +138,10 @@ func TestSymlinks(t *testing.T) {
 			t.Skipf("symlink: %v", err)
 		}
 	}
-	for _, name := range []string{"in.json", "sub/up.json"} {
+	if err := os.WriteFile(filepath.Join(dir, "sub", "x.json"), []byte("inside"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"in.json", "sub/up.json", "sublink/x.json", "sub/x.json"} {
 		got, err := r.ReadFile(filepath.Join(dir, name), MaxEntityFile)
 		if err != nil || string(got) != "inside" {
 			t.Errorf("%s: %q, %v", name, got, err)

@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 )
@@ -106,20 +107,51 @@ func (r *Root) Resolve(path string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	resolved, err := filepath.EvalSymlinks(abs)
+	resolved, err := r.resolve(abs)
 	if err != nil {
 		// EvalSymlinks names the component it failed on, which may lie
 		// outside the repository: keep only the reason.
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return "", &fs.PathError{Op: "open", Path: path, Err: err}
+		return "", &fs.PathError{Op: "open", Path: path, Err: unwrapPath(err)}
 	}
 	if !r.contains(resolved) {
 		return "", &fs.PathError{Op: "open", Path: path, Err: errOutside}
 	}
 	return resolved, nil
+}
+
+// resolve resolves abs. A path below the root as given, with no link
+// below the root, costs one lstat per component below the root; anything
+// else goes through filepath.EvalSymlinks.
+func (r *Root) resolve(abs string) (string, error) {
+	rel, err := filepath.Rel(r.dir, abs)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
+		return filepath.EvalSymlinks(abs)
+	}
+	if rel == "." {
+		return r.resolved, nil
+	}
+	cur := r.resolved
+	for _, c := range strings.Split(rel, string(filepath.Separator)) {
+		cur += string(filepath.Separator) + c
+		fi, err := os.Lstat(cur)
+		if err != nil {
+			return "", err
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			return filepath.EvalSymlinks(abs)
+		}
+	}
+	return cur, nil
+}
+
+// ReadResolved reads the regular file that Resolve (or Stat) resolved path
+// to, at most limit bytes; errors name path.
+func (r *Root) ReadResolved(path, resolved string, limit int64) ([]byte, error) {
+	data, err := readResolved(resolved, limit)
+	if err != nil {
+		return nil, &fs.PathError{Op: "read", Path: path, Err: unwrapPath(err)}
+	}
+	return data, nil
 }
 
 // ReadFile reads the regular file at path, at most limit bytes, following
@@ -129,11 +161,7 @@ func (r *Root) ReadFile(path string, limit int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, err := readResolved(resolved, limit)
-	if err != nil {
-		return nil, &fs.PathError{Op: "read", Path: path, Err: unwrapPath(err)}
-	}
-	return data, nil
+	return r.ReadResolved(path, resolved, limit)
 }
 
 // ReadRegular reads the regular file at path, at most limit bytes, with
