@@ -186,3 +186,22 @@ func TestCachedBlueprintRefOutsideIsExit2(t *testing.T) {
 		t.Fatalf("err=%v\n%s", r.err, r.out)
 	}
 }
+
+// A committed blob over the limit (40 MiB of zeros: git stores it in a few
+// KiB) is a file-too-large finding, found from the object's header.
+func TestStagedBlobOverTheLimit(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed: cannot build a repository to test --staged")
+	}
+	root := t.TempDir()
+	git(t, root, "init", "-q")
+	write(t, root, map[string]string{".port/blueprints/svc.json": tierBlueprint, "big/entity.json": ""})
+	if err := os.Truncate(filepath.Join(root, "big", "entity.json"), 40<<20); err != nil {
+		t.Fatal(err)
+	}
+	git(t, root, "add", ".")
+	r := runDeadline(t, root, Options{Staged: true})
+	if !errors.Is(r.err, cmdutil.ErrFindings) || !strings.Contains(r.out, "big/entity.json: error: file too large: 40 MiB, more than the limit of 32 MiB [file-too-large]") {
+		t.Fatalf("err=%v\n%s", r.err, r.out)
+	}
+}

@@ -106,7 +106,8 @@ func (r *Repo) readObject(h Hash, kind string, limit int64) (plumbing.ObjectType
 	}
 	defer rd.Close()
 	if limit >= 0 && obj.Size() > limit {
-		return plumbing.InvalidObject, nil, fmt.Errorf("read %s %s: %w", kind, h, safefile.TooLarge(obj.Size(), limit))
+		// The caller names the file; the object's name would be noise.
+		return plumbing.InvalidObject, nil, safefile.TooLarge(obj.Size(), limit)
 	}
 	data := make([]byte, obj.Size())
 	if _, err := io.ReadFull(rd, data); err != nil {
