@@ -76,6 +76,11 @@ func snapshotProject(t *testing.T, dst string, env []string) string {
 		if d.IsDir() && rel == "dist" {
 			return fs.SkipDir
 		}
+		// In a linked worktree .git is a file naming the real repository:
+		// copied, it would make the snapshot's git commands act on it.
+		if d.Name() == ".git" {
+			return nil
+		}
 		if d.IsDir() || !d.Type().IsRegular() {
 			return nil
 		}

@@ -22,6 +22,7 @@ import (
 	"github.com/port-gitops/port-gitops/internal/config"
 	"github.com/port-gitops/port-gitops/internal/entity"
 	"github.com/port-gitops/port-gitops/internal/portapi"
+	"github.com/port-gitops/port-gitops/internal/safefile"
 	"github.com/port-gitops/port-gitops/internal/walk"
 )
 
@@ -196,9 +197,18 @@ func Pull(ctx context.Context, opts Options) error {
 			return fmt.Errorf("create the blueprint cache: %w", err)
 		}
 	}
+	// The cache directory is repository content: a link (or a path in the
+	// configuration) that leads outside the repository is not written to.
+	if root, err := safefile.NewRoot(cfg.Root); err != nil {
+		return err
+	} else if _, err := root.Resolve(cfg.BlueprintDir); errors.Is(err, safefile.ErrNotRegular) {
+		return cmdutil.Usagef("the blueprint cache %s leads outside the repository: port-gitops writes only inside it", opts.IO.Rel(cfg.BlueprintDir))
+	} else if err != nil {
+		return fmt.Errorf("blueprint cache: %w", err)
+	}
 	for _, id := range ids {
 		path := filepath.Join(cfg.BlueprintDir, blueprint.FileName(id))
-		old, _ := os.ReadFile(path)
+		old, _ := readCached(cfg, path)
 		if bytes.Equal(old, fetched[id]) {
 			fmt.Fprintf(opts.IO.Out, "unchanged %s\n", opts.IO.Rel(path))
 			continue
@@ -456,7 +466,7 @@ func knownBlueprints(org []string, cfg *config.Config, fetched map[string][]byte
 		for id := range fetched {
 			set[id] = true
 		}
-		if cache, err := blueprint.OpenCache(cfg.BlueprintDir); err == nil {
+		if cache, err := blueprint.OpenCacheIn(cfg.Root, cfg.BlueprintDir); err == nil {
 			for _, id := range cache.IDs() {
 				set[id] = true
 			}
@@ -541,12 +551,23 @@ func referenced(cfg *config.Config) ([]string, map[string]*placeList, error) {
 	return ids, refs, nil
 }
 
+// readCached reads a cached blueprint file as validate does: a regular file
+// inside the repository, at most safefile.MaxBlueprintFile bytes (a FIFO in
+// the cache must not stall a pull).
+func readCached(cfg *config.Config, path string) ([]byte, error) {
+	root, err := safefile.NewRoot(cfg.Root)
+	if err != nil {
+		return nil, err
+	}
+	return root.ReadFile(path, safefile.MaxBlueprintFile)
+}
+
 // check compares the fetched blueprints with the cache and reports drift.
 func check(opts Options, cfg *config.Config, ids []string, fetched map[string][]byte) error {
 	stale := 0
 	for _, id := range ids {
 		path := filepath.Join(cfg.BlueprintDir, blueprint.FileName(id))
-		old, err := os.ReadFile(path)
+		old, err := readCached(cfg, path)
 		switch {
 		case err != nil:
 			stale++

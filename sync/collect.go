@@ -15,6 +15,7 @@ import (
 	"github.com/port-gitops/port-gitops/internal/lint"
 	"github.com/port-gitops/port-gitops/internal/portapi"
 	"github.com/port-gitops/port-gitops/internal/report"
+	"github.com/port-gitops/port-gitops/internal/safefile"
 )
 
 // maxEntityBytes is the largest entity body a bulk request can carry within
@@ -167,7 +168,7 @@ func (s *syncer) buildPlan(ctx context.Context, b baseChoice, head gitdiff.Hash,
 			if c.seen[f.Path] {
 				continue
 			}
-			data, err := s.repo.ReadBlob(f.Hash)
+			data, err := s.repo.ReadBlobMax(f.Hash, safefile.MaxEntityFile)
 			if err != nil {
 				return Plan{}, nil, fmt.Errorf("read %s at HEAD: %w", f.Path, err)
 			}
@@ -274,7 +275,7 @@ func (s *syncer) collect(ctx context.Context, changes []gitdiff.Change, c *colle
 	for _, ch := range changes {
 		rel, bp, _ := s.match(ch.Path)
 		if !ch.From.IsZero() {
-			data, err := s.repo.ReadBlob(ch.From)
+			data, err := s.repo.ReadBlobMax(ch.From, safefile.MaxEntityFile)
 			if err != nil {
 				return fmt.Errorf("read %s at the base: %w", rel, err)
 			}
@@ -288,7 +289,7 @@ func (s *syncer) collect(ctx context.Context, changes []gitdiff.Change, c *colle
 			h := ch.To
 			c.seen[ch.Path] = true
 			pathOf[rel] = ch.Path
-			sources = append(sources, lint.Source{File: rel, Blueprint: bp, Load: func() ([]byte, error) { return s.repo.ReadBlob(h) }})
+			sources = append(sources, lint.Source{File: rel, Blueprint: bp, Load: func() ([]byte, error) { return s.repo.ReadBlobMax(h, safefile.MaxEntityFile) }})
 		} else if _, ok := baseByFile[rel]; !ok {
 			baseByFile[rel] = nil
 		}
@@ -354,7 +355,7 @@ func (s *syncer) collect(ctx context.Context, changes []gitdiff.Change, c *colle
 				if ch.Path != p || ch.To.IsZero() {
 					continue
 				}
-				if data, err := s.repo.ReadBlob(ch.To); err == nil {
+				if data, err := s.repo.ReadBlobMax(ch.To, safefile.MaxEntityFile); err == nil {
 					if _, _, perr := entity.Parse(data); perr != nil {
 						c.unparsable = append(c.unparsable, data)
 					}

@@ -145,8 +145,12 @@ func Run(ctx context.Context, opts Options) error {
 	case err != nil:
 		return err
 	}
-	cache, err := blueprint.OpenCache(cfg.BlueprintDir)
+	cache, err := blueprint.OpenCacheIn(cfg.Root, cfg.BlueprintDir)
 	if err != nil {
+		var le *blueprint.LoadError
+		if errors.As(err, &le) {
+			return cmdutil.Usage(err)
+		}
 		return err
 	}
 	repo, err := gitdiff.Open(cfg.Root)

@@ -24,6 +24,7 @@ import (
 	"github.com/port-gitops/port-gitops/internal/gitdiff"
 	"github.com/port-gitops/port-gitops/internal/lint"
 	"github.com/port-gitops/port-gitops/internal/report"
+	"github.com/port-gitops/port-gitops/internal/safefile"
 	"github.com/port-gitops/port-gitops/internal/walk"
 )
 
@@ -144,8 +145,12 @@ func run(ctx context.Context, opts Options) error {
 	if opts.Workers < 0 {
 		return cmdutil.Usagef("--workers must be positive")
 	}
-	cache, err := blueprint.OpenCache(cfg.BlueprintDir)
+	cache, err := blueprint.OpenCacheIn(cfg.Root, cfg.BlueprintDir)
 	if err != nil {
+		var le *blueprint.LoadError
+		if errors.As(err, &le) {
+			return cmdutil.Usage(errors.New(displayError(opts.IO, err)))
+		}
 		return err
 	}
 	linter := &lint.Linter{Cache: cache, Workers: opts.Workers, Snippets: snippets}
@@ -220,40 +225,58 @@ func isEntityFile(cfg *config.Config, rel string, named bool) (bool, string) {
 		return true, r.Blueprint
 	}
 	// A file named on the command line is checked when it is called
-	// entity.json even if no rule matches it.
-	return named && filepath.Base(filepath.FromSlash(rel)) == "entity.json", ""
+	// entity.json even if no rule matches it (but never one in the
+	// configuration directory or the blueprint cache).
+	return named && filepath.Base(filepath.FromSlash(rel)) == "entity.json" && !cfg.Reserved(rel), ""
 }
 
+// worktreeSources lists the named files and the entity files of the named
+// directories. Only what lies inside the repository root is read: a name
+// outside it is a usage error, and a link inside it that leads outside is
+// a finding of its own (its Load says so), never followed.
 func worktreeSources(cfg *config.Config, opts Options) ([]lint.Source, error) {
+	root, err := safefile.NewRoot(cfg.Root)
+	if err != nil {
+		return nil, err
+	}
 	var sources []lint.Source
 	add := func(abs, rel, bp string) {
 		sources = append(sources, lint.Source{File: rel, Blueprint: pick(opts.Blueprint, bp),
-			Load: func() ([]byte, error) { return walk.ReadFile(abs) }})
+			Load: func() ([]byte, error) { return root.ReadFile(abs, safefile.MaxEntityFile) }})
 	}
 	for _, arg := range opts.Files {
 		abs := arg
 		if !filepath.IsAbs(abs) {
 			abs = filepath.Join(opts.IO.Dir, arg)
 		}
-		fi, err := os.Stat(abs)
-		if err != nil {
+		if _, err := os.Lstat(abs); err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				return nil, cmdutil.Usagef("%s: no such file or directory", arg)
 			}
 			return nil, fmt.Errorf("%s: %w", arg, err)
 		}
-		if fi.IsDir() {
+		rel, err := cfg.Rel(abs)
+		if err != nil {
+			return nil, cmdutil.Usagef("%s is outside the repository root %s: port-gitops reads only files inside it", arg, opts.IO.Rel(cfg.Root))
+		}
+		// A directory (or a link to one inside the repository) is walked; a
+		// link that leads outside is left to Load, which reports it.
+		resolved, isDir, serr := root.Stat(abs)
+		if serr == nil && isDir {
 			if err := walk.Walk(cfg, abs, func(f *walk.File) { add(f.Abs, f.Rel, f.Blueprint) }); err != nil {
 				return nil, err
 			}
 			continue
 		}
-		rel, err := cfg.Rel(abs)
-		if err != nil {
-			rel = filepath.ToSlash(abs)
-		}
 		if ok, bp := isEntityFile(cfg, rel, true); ok {
-			add(abs, rel, bp)
+			// Resolved once, here; Load opens what it resolved to.
+			sources = append(sources, lint.Source{File: rel, Blueprint: pick(opts.Blueprint, bp),
+				Load: func() ([]byte, error) {
+					if serr != nil {
+						return nil, serr
+					}
+					return root.ReadResolved(abs, resolved, safefile.MaxEntityFile)
+				}})
 		}
 	}
 	return dedupe(sources), nil
@@ -336,7 +359,7 @@ func stagedSources(cfg *config.Config, opts Options) ([]lint.Source, func() erro
 			bp = opts.Blueprint
 		}
 		h := f.Hash
-		sources = append(sources, lint.Source{File: rel, Blueprint: bp, Load: func() ([]byte, error) { return repo.ReadBlob(h) }})
+		sources = append(sources, lint.Source{File: rel, Blueprint: bp, Load: func() ([]byte, error) { return repo.ReadBlobMax(h, safefile.MaxEntityFile) }})
 	}
 	return sources, repo.Close, nil
 }

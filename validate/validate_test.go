@@ -207,10 +207,14 @@ func TestBadFilesAreFindingsNotCrashes(t *testing.T) {
 	if !errors.Is(r.err, cmdutil.ErrFindings) {
 		t.Fatalf("err=%v out=%s", r.err, r.out)
 	}
-	for _, want := range []string{"bom/entity.json:1:1: error:", "dir/entity.json: error: cannot read file: is a directory", "empty/entity.json", "utf8/entity.json:1:18: error:"} {
+	for _, want := range []string{"bom/entity.json:1:1: error:", "empty/entity.json", "utf8/entity.json:1:18: error:", "3 files"} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("output lacks %q:\n%s", want, r.out)
 		}
+	}
+	// A directory is never an entity file, whatever its name.
+	if strings.Contains(r.out, "dir/entity.json") {
+		t.Errorf("a directory reported as an entity file:\n%s", r.out)
 	}
 }
 

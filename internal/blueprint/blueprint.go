@@ -22,6 +22,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/port-gitops/port-gitops/internal/entity"
+	"github.com/port-gitops/port-gitops/internal/safefile"
 )
 
 // FileName returns the cache file name of a blueprint identifier. Identifiers
@@ -105,6 +106,7 @@ func (e *UnknownError) Error() string {
 // first use, once, whatever the number of goroutines asking.
 type Cache struct {
 	dir     string
+	root    *safefile.Root // files are read inside it
 	ids     []string
 	files   map[string]string
 	mu      sync.Mutex // guards compiler
@@ -119,9 +121,29 @@ type cacheEntry struct {
 }
 
 // OpenCache lists the blueprints of dir. A directory that does not exist is
-// an empty cache.
+// an empty cache. Its files are read inside dir: see OpenCacheIn.
 func OpenCache(dir string) (*Cache, error) {
+	return OpenCacheIn(dir, dir)
+}
+
+// OpenCacheIn is OpenCache for a cache inside the repository root: the
+// cache is repository content, so only regular files inside root, of at
+// most safefile.MaxBlueprintFile bytes, are read as blueprints (a link is
+// followed only when it stays inside root), and a cache directory that
+// leads outside root is a *LoadError.
+func OpenCacheIn(root, dir string) (*Cache, error) {
 	c := &Cache{dir: dir, files: map[string]string{}}
+	r, err := safefile.NewRoot(root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return c, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read blueprint cache: %w", err)
+	}
+	c.root = r
+	if _, err := r.Resolve(dir); errors.Is(err, safefile.ErrNotRegular) {
+		return nil, &LoadError{File: dir, Msg: "the blueprint cache is a symbolic link that leads outside the repository"}
+	}
 	ents, err := os.ReadDir(dir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("read blueprint cache: %w", err)
@@ -164,8 +186,12 @@ func (c *Cache) Get(id string) (*Blueprint, error) {
 }
 
 func (c *Cache) load(id, file string) (*Blueprint, error) {
-	data, err := os.ReadFile(file)
+	data, err := c.root.ReadFile(file, safefile.MaxBlueprintFile)
 	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
 		return nil, &LoadError{File: file, Msg: err.Error()}
 	}
 	return c.Parse(id, file, data)
@@ -226,6 +252,9 @@ func (c *Cache) Parse(id, file string, data []byte) (*Blueprint, error) {
 		for _, m := range propsNode.Members {
 			if m.Value.Kind != entity.KindObject {
 				return nil, fail(m.Value, "property %q must be an object", m.Key)
+			}
+			if err := checkRefs(file, m.Value); err != nil {
+				return nil, err
 			}
 			def, _ := m.Value.Interface().(map[string]any)
 			bp.unchecked[m.Key] = dropUncompilablePatterns(def)
@@ -375,6 +404,7 @@ func (c *Cache) compileProperties(id string, props map[string]any) ([]*jsonschem
 
 func newCompiler() *jsonschema.Compiler {
 	c := jsonschema.NewCompiler()
+	c.UseLoader(refuseLoader{})
 	c.DefaultDraft(jsonschema.Draft2020)
 	c.AssertFormat()
 	for _, f := range portFormats {

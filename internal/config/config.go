@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/port-gitops/port-gitops/internal/entity"
+	"github.com/port-gitops/port-gitops/internal/safefile"
 )
 
 // DefaultPath is where the configuration lives, relative to the repository root.
@@ -41,6 +42,8 @@ type Config struct {
 	Rules []Rule
 	// Prune lets sync delete entities whose files are gone (sync --prune).
 	Prune bool
+
+	cacheRel, configRel string // see Reserved
 }
 
 // Rule is one entry of the entities list.
@@ -71,8 +74,13 @@ func (e *Error) Error() string {
 }
 
 // Match returns the rule that makes rel (slash-separated, relative to Root) an
-// entity file, or nil. The first matching rule wins.
+// entity file, or nil. The first matching rule wins. A Reserved path matches
+// no rule. Match looks at the path only: that only regular files are entity
+// files is for the caller, which knows what rel is (the walk, git's modes).
 func (c *Config) Match(rel string) *Rule {
+	if c.Reserved(rel) {
+		return nil
+	}
 	for i := range c.Rules {
 		if c.Rules[i].glob.Match(rel) {
 			return &c.Rules[i]
@@ -119,14 +127,18 @@ func Load(dir, explicit string) (*Config, error) {
 		}
 		return defaults(root), nil
 	}
-	data, err := os.ReadFile(path)
+	root := rootFor(path, gitRoot)
+	data, err := readConfig(root, path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, &Error{Path: explicit, Msg: "configuration file not found"}
 		}
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
 		return nil, &Error{Path: path, Msg: fmt.Sprintf("cannot read configuration: %v", err)}
 	}
-	root := rootFor(path, gitRoot)
 	display := path
 	if explicit != "" {
 		display = explicit
@@ -138,15 +150,62 @@ func Load(dir, explicit string) (*Config, error) {
 		return nil, err
 	}
 	cfg.Path = path
+	cfg.reserve()
 	return cfg, nil
 }
 
+// readConfig reads the configuration file: a regular file of at most
+// safefile.MaxConfigFile bytes, never a FIFO or a device. Inside the
+// repository root a link is followed only when it stays inside it; a file
+// given with --config outside the repository is read as named.
+func readConfig(root, path string) ([]byte, error) {
+	if rel, err := filepath.Rel(root, path); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		r, err := safefile.NewRoot(root)
+		if err != nil {
+			return nil, err
+		}
+		return r.ReadFile(path, safefile.MaxConfigFile)
+	}
+	return safefile.ReadRegular(path, safefile.MaxConfigFile)
+}
+
 func defaults(root string) *Config {
-	return &Config{
+	c := &Config{
 		Root:         root,
 		BlueprintDir: filepath.Join(root, filepath.FromSlash(DefaultBlueprintDir)),
 		Rules:        []Rule{{Files: DefaultEntityGlob, glob: MustCompileGlob(DefaultEntityGlob)}},
 	}
+	c.reserve()
+	return c
+}
+
+// reserve notes the paths that are never entity files: the blueprint cache
+// and the configuration file (the .port directory is always reserved).
+func (c *Config) reserve() {
+	if r, err := c.Rel(c.BlueprintDir); err == nil && r != "." {
+		c.cacheRel = r
+	}
+	if c.Path != "" {
+		if r, err := c.Rel(c.Path); err == nil {
+			c.configRel = r
+		}
+	}
+}
+
+// Reserved reports whether rel (slash-separated, relative to Root) lies in
+// the configuration directory .port or in the blueprint cache, or is the
+// configuration file: paths that are never entity files, whatever the rules
+// say (files: "**" included).
+func (c *Config) Reserved(rel string) bool {
+	if under(rel, ".port") || (c.cacheRel != "" && under(rel, c.cacheRel)) {
+		return true
+	}
+	return c.configRel != "" && rel == c.configRel
+}
+
+// under reports whether rel is dir or lies below it.
+func under(rel, dir string) bool {
+	return rel == dir || (len(rel) > len(dir) && rel[len(dir)] == '/' && rel[:len(dir)] == dir)
 }
 
 // rootFor returns the repository root for a configuration file: the directory

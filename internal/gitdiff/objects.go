@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/port-gitops/port-gitops/internal/safefile"
 )
 
 // Reason says why an object is missing from the repository.
@@ -85,8 +87,9 @@ func (r *Repo) missing(h Hash, kind string) *MissingObjectError {
 }
 
 // readObject returns the type and content of object h. kind names what the
-// caller expects, for the error when h is missing. r.mu must be held.
-func (r *Repo) readObject(h Hash, kind string) (plumbing.ObjectType, []byte, error) {
+// caller expects, for the error when h is missing. An object larger than
+// limit is an error (no limit when limit < 0). r.mu must be held.
+func (r *Repo) readObject(h Hash, kind string, limit int64) (plumbing.ObjectType, []byte, error) {
 	if r.closed {
 		return plumbing.InvalidObject, nil, fmt.Errorf("read %s %s: repository is closed", kind, h)
 	}
@@ -102,6 +105,10 @@ func (r *Repo) readObject(h Hash, kind string) (plumbing.ObjectType, []byte, err
 		return plumbing.InvalidObject, nil, fmt.Errorf("read %s %s: %w", kind, h, err)
 	}
 	defer rd.Close()
+	if limit >= 0 && obj.Size() > limit {
+		// The caller names the file; the object's name would be noise.
+		return plumbing.InvalidObject, nil, safefile.TooLarge(obj.Size(), limit)
+	}
 	data := make([]byte, obj.Size())
 	if _, err := io.ReadFull(rd, data); err != nil {
 		return plumbing.InvalidObject, nil, fmt.Errorf("read %s %s: %w", kind, h, err)
@@ -111,8 +118,13 @@ func (r *Repo) readObject(h Hash, kind string) (plumbing.ObjectType, []byte, err
 
 // read returns the content of object h, which must be of type want.
 func (r *Repo) read(h Hash, want plumbing.ObjectType) ([]byte, error) {
+	return r.readMax(h, want, -1)
+}
+
+// readMax is read for an object of at most limit bytes.
+func (r *Repo) readMax(h Hash, want plumbing.ObjectType, limit int64) ([]byte, error) {
 	kind := want.String()
-	t, data, err := r.readObject(h, kind)
+	t, data, err := r.readObject(h, kind, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -124,9 +136,17 @@ func (r *Repo) read(h Hash, want plumbing.ObjectType) ([]byte, error) {
 
 // ReadBlob returns the content of blob h: a file of Diff, Files or Staged.
 func (r *Repo) ReadBlob(h Hash) ([]byte, error) {
+	return r.ReadBlobMax(h, -1)
+}
+
+// ReadBlobMax is ReadBlob for a blob of at most limit bytes (no limit when
+// limit < 0): a larger blob is an error that satisfies
+// errors.Is(err, safefile.ErrTooLarge), found from the object's header
+// before its content is read.
+func (r *Repo) ReadBlobMax(h Hash, limit int64) ([]byte, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.read(h, plumbing.BlobObject)
+	return r.readMax(h, plumbing.BlobObject, limit)
 }
 
 // commit is the part of a commit object port-gitops needs.
@@ -186,7 +206,7 @@ func parseCommit(data []byte) (commit, error) {
 // commit's hash. r.mu must be held.
 func (r *Repo) peel(h Hash, name string) (Hash, error) {
 	for range 16 {
-		t, data, err := r.readObject(h, "commit")
+		t, data, err := r.readObject(h, "commit", -1)
 		if err != nil {
 			return ZeroHash, err
 		}

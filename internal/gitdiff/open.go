@@ -18,6 +18,8 @@ import (
 	format "github.com/go-git/go-git/v5/plumbing/format/config"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 	"github.com/go-git/go-git/v5/storage/filesystem/dotgit"
+
+	"github.com/port-gitops/port-gitops/internal/safefile"
 )
 
 // Repo is an open git repository. It only reads: nothing it does writes to
@@ -79,6 +81,10 @@ func Open(dir string) (*Repo, error) {
 	}
 	st := filesystem.NewStorageWithOptions(dotFS, cache.NewObjectLRUDefault(), filesystem.Options{
 		KeepDescriptors: true,
+		// A larger object is read lazily, so its size is known from its
+		// header before it is inflated: ReadBlobMax refuses a committed
+		// zip bomb without holding it in memory.
+		LargeObjectThreshold: safefile.MaxEntityFile,
 		// objects/info/alternates (git clone --shared or --reference)
 		// holds absolute paths; resolve them from the file-system root.
 		AlternatesFS: osfs.New(string(filepath.Separator)),

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"runtime"
 	"slices"
 	"sort"
@@ -23,6 +24,7 @@ import (
 	"github.com/port-gitops/port-gitops/internal/blueprint"
 	"github.com/port-gitops/port-gitops/internal/entity"
 	"github.com/port-gitops/port-gitops/internal/report"
+	"github.com/port-gitops/port-gitops/internal/safefile"
 )
 
 // Source is one entity file to check.
@@ -173,7 +175,7 @@ func (l *Linter) File(src Source) (fr FileResult) {
 	}
 	data, err := src.Load()
 	if err != nil {
-		fileFinding("file", describeReadError(err))
+		fileFinding(describeReadError(err))
 		return fr
 	}
 	if l.Snippets {
@@ -363,10 +365,23 @@ func duplicates(ents []Entity) []report.Finding {
 	return out
 }
 
-func describeReadError(err error) string {
-	msg := err.Error()
+// describeReadError returns the rule and message of a finding for a file
+// that could not be read. The finding names the file, so the message is the
+// reason alone, without the path.
+func describeReadError(err error) (rule, msg string) {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	msg = err.Error()
 	if !utf8.ValidString(msg) {
 		msg = strings.ToValidUTF8(msg, "?")
 	}
-	return "cannot read file: " + msg
+	switch {
+	case errors.Is(err, safefile.ErrNotRegular):
+		return "not-regular-file", msg
+	case errors.Is(err, safefile.ErrTooLarge):
+		return "file-too-large", msg
+	}
+	return "file", "cannot read file: " + msg
 }

@@ -134,6 +134,8 @@ func RuleDescription(rule string) string {
 // ruleDescriptions describe each rule in a sentence, for SARIF consumers.
 var ruleDescriptions = map[string]string{
 	"file":                    "The entity file cannot be read.",
+	"not-regular-file":        "The entity file is a FIFO, a device, a socket or a symbolic link leading outside the repository, which port-gitops never reads.",
+	"file-too-large":          "The entity file is larger than port-gitops reads (32 MiB).",
 	"json-syntax":             "The file is not valid JSON.",
 	"duplicate-key":           "A key appears twice in one object; Port keeps only the last.",
 	"entity-shape":            "The file or an entity in it does not have the shape of a Port entity.",

@@ -5,6 +5,8 @@ import (
 	"io/fs"
 	"sync"
 	"syscall"
+
+	"github.com/port-gitops/port-gitops/internal/safefile"
 )
 
 // dir is an open directory and its entries. On Linux it is read with plain
@@ -79,14 +81,14 @@ func (d *dir) parse(buf []byte) error {
 		switch rec[direntType] {
 		case syscall.DT_DIR:
 			e.isDir = true
-		case syscall.DT_REG:
-			e.regular = true
+		case syscall.DT_LNK:
+			e.symlink = true
 		case syscall.DT_UNKNOWN:
 			// Some file systems leave the type out of listings.
 			var st syscall.Stat_t
 			if err := syscall.Lstat(d.path+"/"+e.name, &st); err == nil {
 				e.isDir = st.Mode&syscall.S_IFMT == syscall.S_IFDIR
-				e.regular = st.Mode&syscall.S_IFMT == syscall.S_IFREG
+				e.symlink = st.Mode&syscall.S_IFMT == syscall.S_IFLNK
 			}
 		}
 		d.entries = append(d.entries, e)
@@ -96,27 +98,44 @@ func (d *dir) parse(buf []byte) error {
 
 func (d *dir) close() { syscall.Close(d.fd) }
 
-// readRegular reads a file of d that the listing says is regular, into buf
-// (grown as needed and kept for the next file).
-func (d *dir) readRegular(name string, buf *[]byte) ([]byte, error) {
-	fd, err := retry(func() (int, error) {
-		return syscall.Openat(d.fd, name, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-	})
+// readRegular reads a file of d that the listing says is not a link, into
+// buf (grown as needed and kept for the next file). It opens without
+// following a link and without blocking, and fstat decides: a FIFO, a
+// device, a directory (or a link, if one replaced the file since the
+// listing) is refused, not read.
+func (d *dir) readRegular(_ *safefile.Root, name string, buf *[]byte) ([]byte, error) {
+	fd, err := safefile.OpenAt(d.fd, name)
 	if err != nil {
 		return nil, &pathError{name, err}
 	}
 	defer syscall.Close(fd)
-	b := (*buf)[:0]
+	b := *buf
 	if cap(b) == 0 {
 		b = make([]byte, 0, 16<<10)
 	}
-	b, err = readAll(fd, b, true)
-	switch {
-	case err == syscall.EISDIR:
-		return nil, errIsDir // replaced by a directory since the listing
-	case err != nil:
+	b, err = safefile.ReadFD(fd, b, safefile.MaxEntityFile)
+	if err != nil {
 		return nil, &pathError{name, err}
 	}
 	*buf = b
 	return b, nil
 }
+
+func retry(call func() (int, error)) (int, error) {
+	for {
+		n, err := call()
+		if err != syscall.EINTR {
+			return n, err
+		}
+	}
+}
+
+// pathError is an error reading a file of a directory; its message is the
+// reason alone, since the caller's finding names the file.
+type pathError struct {
+	path string
+	err  error
+}
+
+func (e *pathError) Error() string { return e.err.Error() }
+func (e *pathError) Unwrap() error { return e.err }

@@ -3,11 +3,13 @@
 package walk
 
 import (
+	"io/fs"
 	"os"
-	"path/filepath"
+
+	"github.com/port-gitops/port-gitops/internal/safefile"
 )
 
-// dir is a listed directory; its files are read by path.
+// dir is a listed directory; its files are read by path, inside the root.
 type dir struct {
 	path    string
 	entries []entry
@@ -20,13 +22,13 @@ func openDir(path string) (*dir, error) {
 	}
 	d := &dir{path: path, entries: make([]entry, len(des))}
 	for i, de := range des {
-		d.entries[i] = entry{name: de.Name(), isDir: de.IsDir(), regular: de.Type().IsRegular()}
+		d.entries[i] = entry{name: de.Name(), isDir: de.IsDir(), symlink: de.Type()&fs.ModeSymlink != 0}
 	}
 	return d, nil
 }
 
 func (d *dir) close() {}
 
-func (d *dir) readRegular(name string, _ *[]byte) ([]byte, error) {
-	return ReadFile(filepath.Join(d.path, name))
+func (d *dir) readRegular(root *safefile.Root, name string, _ *[]byte) ([]byte, error) {
+	return root.ReadFile(d.path+string(os.PathSeparator)+name, safefile.MaxEntityFile)
 }

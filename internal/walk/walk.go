@@ -4,44 +4,57 @@
 // system calls are a large part of a validate run: directories are read on
 // several goroutines at once, and a file is read where it was found,
 // relative to its directory while that is open.
+//
+// Only regular files are entity files: a directory is never one, whatever
+// the rules say, and neither is anything in the configuration directory
+// (.port) or the blueprint cache. A symbolic link to a file is read only
+// when its target lies inside the repository; a link to a directory is not
+// followed. Reads go through internal/safefile: a FIFO, a device or a
+// socket is refused without blocking, and no read exceeds
+// safefile.MaxEntityFile.
 package walk
 
 import (
-	"errors"
 	"path/filepath"
 	"sync"
 
 	"github.com/port-gitops/port-gitops/internal/config"
+	"github.com/port-gitops/port-gitops/internal/safefile"
 )
 
 // File is what the walk found: an entity file by the configuration's rules,
-// or a directory that is named like one or cannot be read (for the caller's
-// read of it to report).
+// or a directory that cannot be read (for the caller's read of it to
+// report).
 type File struct {
 	Abs       string // absolute path
 	Rel       string // slash-separated, relative to the repository root
 	Blueprint string // the matching rule's blueprint ("" if none)
 
-	dir     *dir   // the directory it was found in, open during the callback
-	name    string // its name in dir
-	regular bool   // the directory listing says it is a regular file
-	buf     *[]byte
+	root *safefile.Root
+	dir  *dir   // the directory it was found in, open during the callback
+	name string // its name in dir
+	link bool   // the directory listing says it is a symbolic link
+	buf  *[]byte
 }
 
 // Read returns the file's bytes. During the walk's callback it reads
 // relative to the directory the walk has open, into a buffer the walker
-// reuses: the bytes are valid until the callback returns, and Read must not
-// be called after it. A directory or an unreadable file is an error.
+// reuses: the bytes are valid until the callback returns. After the
+// callback it reads by path. A directory, an unreadable file, a file that
+// is not regular (errors.Is safefile.ErrNotRegular: a FIFO, a device, a
+// link leading outside the repository) or one larger than
+// safefile.MaxEntityFile (safefile.ErrTooLarge) is an error.
 func (f *File) Read() ([]byte, error) {
-	if f.dir == nil || !f.regular {
-		return ReadFile(f.Abs)
+	if f.dir == nil || f.link {
+		return f.root.ReadFile(f.Abs, safefile.MaxEntityFile)
 	}
-	return f.dir.readRegular(f.name, f.buf)
+	return f.dir.readRegular(f.root, f.name, f.buf)
 }
 
 // Walk calls fn for every entity file below dir, one at a time, in no
-// particular order. It skips .git, the blueprint cache and directories no
-// rule can match inside. Only a dir that cannot be read is an error.
+// particular order. It skips .git, .port, the blueprint cache and
+// directories no rule can match inside. Only a dir that cannot be read or
+// that leads outside the repository is an error.
 func Walk(cfg *config.Config, dir string, fn func(*File)) error {
 	return Parallel(cfg, dir, 1, fn)
 }
@@ -59,19 +72,19 @@ func Parallel(cfg *config.Config, root string, workers int, fn func(*File)) erro
 	if err != nil {
 		return err
 	}
-	// A directory named like an entity file is one, for the caller to
-	// report; the repository root is never one.
-	if abs != cfg.Root {
-		if r := cfg.Match(rel); r != nil {
-			fn(&File{Abs: abs, Rel: rel, Blueprint: r.Blueprint})
-			return nil
-		}
+	top, err := safefile.NewRoot(cfg.Root)
+	if err != nil {
+		return err
+	}
+	// The directory itself may be a link: its target must stay inside.
+	if _, err := top.Resolve(abs); err != nil {
+		return err
 	}
 	d, err := openDir(abs)
 	if err != nil {
 		return err
 	}
-	w := &walker{cfg: cfg, fn: fn, stack: []pending{{abs: abs, rel: rel, open: d}}}
+	w := &walker{cfg: cfg, root: top, fn: fn, stack: []pending{{abs: abs, rel: rel, open: d}}}
 	w.cond.L = &w.mu
 	if workers < 1 {
 		workers = 1
@@ -92,8 +105,9 @@ func Parallel(cfg *config.Config, root string, workers int, fn func(*File)) erro
 // read, shared by the workers, each of which reads one directory, pushes
 // its subdirectories and then handles its files.
 type walker struct {
-	cfg *config.Config
-	fn  func(*File)
+	cfg  *config.Config
+	root *safefile.Root
+	fn   func(*File)
 
 	mu     sync.Mutex
 	cond   sync.Cond
@@ -130,7 +144,7 @@ func (w *walker) work() {
 			var err error
 			if d, err = openDir(p.abs); err != nil {
 				// The caller's read of it says what is wrong.
-				w.fn(&File{Abs: p.abs, Rel: p.rel})
+				w.fn(&File{Abs: p.abs, Rel: p.rel, root: w.root})
 			}
 		}
 		w.finish(d, p.abs, p.rel, buf)
@@ -178,12 +192,10 @@ func (w *walker) visit(d *dir, abs, rel string) (files []File, subdirs []pending
 			childRel = rel + "/" + e.name
 		}
 		if e.isDir {
+			// A directory is never an entity file, whatever its name: a
+			// rule's glob matches files only.
 			childAbs := abs + string(filepath.Separator) + e.name
-			if e.name == ".git" || childAbs == c.BlueprintDir || !c.CanMatchUnder(childRel) {
-				continue
-			}
-			if r := c.Match(childRel); r != nil {
-				files = append(files, File{Abs: childAbs, Rel: childRel, Blueprint: r.Blueprint})
+			if e.name == ".git" || childRel == ".port" || childAbs == c.BlueprintDir || !c.CanMatchUnder(childRel) {
 				continue
 			}
 			subdirs = append(subdirs, pending{abs: childAbs, rel: childRel})
@@ -191,18 +203,23 @@ func (w *walker) visit(d *dir, abs, rel string) (files []File, subdirs []pending
 		}
 		if r := c.Match(childRel); r != nil {
 			childAbs := abs + string(filepath.Separator) + e.name
-			files = append(files, File{Abs: childAbs, Rel: childRel, Blueprint: r.Blueprint, dir: d, name: e.name, regular: e.regular})
+			if e.symlink {
+				// A link to a directory is not followed, nor is it an entity
+				// file. A link that leads outside the repository (or nowhere)
+				// is left to Read, whose error says so.
+				if _, isDir, err := w.root.Stat(childAbs); err == nil && isDir {
+					continue
+				}
+			}
+			files = append(files, File{Abs: childAbs, Rel: childRel, Blueprint: r.Blueprint, root: w.root, dir: d, name: e.name, link: e.symlink})
 		}
 	}
 	return files, subdirs
 }
 
-// errIsDir is the error for a directory where an entity file should be.
-var errIsDir = errors.New("is a directory, not an entity file")
-
 // entry is a directory entry: a name, and what the listing says it is.
 type entry struct {
 	name    string
 	isDir   bool
-	regular bool
+	symlink bool
 }

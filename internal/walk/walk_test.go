@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/port-gitops/port-gitops/internal/config"
@@ -92,6 +93,7 @@ entities:
 		"services/big/entity.json":        big,
 		"services/empty/entity.json":      "",
 		"services/dir/entity.json/":       "",
+		"services/dir/entity.json/x.txt":  "a directory is never an entity file",
 		"services/.git/entity.json":       "never read: .git is skipped",
 		"catalog/x.json":                  "x",
 		"catalog/deeper/y.json":           "no rule matches it",
@@ -106,7 +108,6 @@ entities:
 		{rel: "services/a/entity.json", blueprint: "service", content: "a"},
 		{rel: "services/b/c/entity.json", blueprint: "service", content: "bc"},
 		{rel: "services/big/entity.json", blueprint: "service", content: big},
-		{rel: "services/dir/entity.json", blueprint: "service", err: "is a directory, not an entity file"},
 		{rel: "services/empty/entity.json", blueprint: "service", content: ""},
 		{rel: "services/many/0/1/2/entity.json", blueprint: "service", content: "deep"},
 	}
@@ -207,5 +208,30 @@ func TestReadAfterCallback(t *testing.T) {
 	data, err := kept.Read()
 	if err != nil || !bytes.Equal(data, []byte("kept")) {
 		t.Fatalf("Read after the walk: %q, %v", data, err)
+	}
+}
+
+// files: "**" matches files only: no directory, nothing in .port, no link to
+// a directory; a FIFO is handed to the caller, whose read refuses it at once.
+func TestWalkStarStarFilesOnly(t *testing.T) {
+	cfg := tree(t, "entities:\n  - files: \"**\"\n", map[string]string{
+		"a/entity.json":           "a",
+		"dir.json/x":              "x",
+		".port/blueprints/s.json": "{}",
+	})
+	if err := os.Symlink("a", filepath.Join(cfg.Root, "linkdir")); err != nil {
+		t.Skipf("symlink: %v", err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(cfg.Root, "pipe"), 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	got := collect(t, cfg, cfg.Root, 2)
+	want := []found{
+		{rel: "a/entity.json", content: "a"},
+		{rel: "dir.json/x", content: "x"},
+		{rel: "pipe", err: "not a regular file: a named pipe (FIFO)"},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q\nwant %q", got, want)
 	}
 }
