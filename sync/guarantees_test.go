@@ -481,3 +481,30 @@ func TestEntityMovedIntoBrokenFileIsHeld(t *testing.T) {
 	}
 	f.settled()
 }
+
+// Hand edits and deletions in Port are put back by one --full run.
+func TestFullRepairsHandEditsAndDeletions(t *testing.T) {
+	f := newFixture(t)
+	f.write(map[string]string{
+		"services/a/entity.json": svc("a", "critical"),
+		"services/b/entity.json": svc("b", "standard"),
+	})
+	f.commit("ab")
+	if r := f.sync(nil); r.err != nil {
+		t.Fatalf("%v\n%s", r.err, r.out)
+	}
+	if !f.srv.RemoveEntity("service", "a") {
+		t.Fatal("a was not in Port")
+	}
+	if err := f.srv.PutEntity("service", json.RawMessage(`{"identifier": "b", "title": "edited in the UI", "properties": {"tier": "critical"}}`)); err != nil {
+		t.Fatal(err)
+	}
+	// An incremental run sees nothing changed in git.
+	if r := f.sync(nil); r.err != nil || !strings.Contains(r.out, "already synced") {
+		t.Fatalf("incremental run: %v\n%s", r.err, r.out)
+	}
+	if r := f.sync(func(o *Options) { o.Full = true }); r.err != nil {
+		t.Fatalf("--full: %v\n%s%s", r.err, r.out, r.errOut)
+	}
+	f.settled()
+}
