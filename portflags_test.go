@@ -3,15 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/port-gitops/port-gitops/internal/cmdutil"
-	"github.com/port-gitops/port-gitops/internal/portapi/porttest"
 )
 
 // runEnv runs port-gitops in dir with env as its whole environment.
@@ -55,25 +52,7 @@ func TestPortFlagsAreChecked(t *testing.T) {
 // a secret with a trailing newline.
 func TestPastedSecretsNeverPrinted(t *testing.T) {
 	const canary = "canary-url-3e9f1d"
-	srv := porttest.NewT(t)
-	for _, bp := range scriptBlueprints {
-		if err := srv.AddBlueprint(json.RawMessage(bp)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	dir := t.TempDir()
-	if _, err := exec.LookPath("git"); err == nil {
-		cmd := exec.Command("git", "init", "-q")
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git init: %v %s", err, out)
-		}
-	} else if err := os.Mkdir(filepath.Join(dir, ".git"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "entity.json"), []byte(`{"identifier": "x", "blueprint": "microservice"}`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	srv, dir := canaryRepo(t)
 	urls := []string{
 		"https://user:" + canary + "@api.example.com",
 		"https://" + canary + "@api.example.com/v1",

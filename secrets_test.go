@@ -18,25 +18,7 @@ import (
 // secret: it never appears in stdout, stderr or the returned error.
 func TestCanarySecretNeverPrinted(t *testing.T) {
 	const canary = "canary-secret-5b1e77"
-	srv := porttest.NewT(t)
-	for _, bp := range scriptBlueprints {
-		if err := srv.AddBlueprint(json.RawMessage(bp)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	dir := t.TempDir()
-	if _, err := exec.LookPath("git"); err == nil {
-		cmd := exec.Command("git", "init", "-q")
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git init: %v %s", err, out)
-		}
-	} else if err := os.Mkdir(filepath.Join(dir, ".git"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "entity.json"), []byte(`{"identifier": "x", "blueprint": "microservice"}`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	srv, dir := canaryRepo(t)
 	envs := map[string]map[string]string{
 		"right secret":  {"PORT_BASE_URL": srv.URL, "PORT_CLIENT_ID": srv.ClientID, "PORT_CLIENT_SECRET": srv.ClientSecret},
 		"canary secret": {"PORT_BASE_URL": srv.URL, "PORT_CLIENT_ID": srv.ClientID, "PORT_CLIENT_SECRET": canary},
@@ -63,4 +45,31 @@ func TestCanarySecretNeverPrinted(t *testing.T) {
 			}
 		}
 	}
+}
+
+// canaryRepo is what the canary tests run in: a local Port that knows the
+// scripts' blueprints, and a repository (a real one when git is installed)
+// with one entity file.
+func canaryRepo(t *testing.T) (*porttest.Server, string) {
+	t.Helper()
+	srv := porttest.NewT(t)
+	for _, bp := range scriptBlueprints {
+		if err := srv.AddBlueprint(json.RawMessage(bp)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	if _, err := exec.LookPath("git"); err == nil {
+		cmd := exec.Command("git", "init", "-q")
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git init: %v %s", err, out)
+		}
+	} else if err := os.Mkdir(filepath.Join(dir, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "entity.json"), []byte(`{"identifier": "x", "blueprint": "microservice"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return srv, dir
 }

@@ -13,7 +13,7 @@ import (
 const openFlags = syscall.O_RDONLY | syscall.O_CLOEXEC | syscall.O_NONBLOCK | syscall.O_NOFOLLOW
 
 func readResolved(path string, limit int64) ([]byte, error) {
-	fd, err := retry(func() (int, error) { return syscall.Open(path, openFlags, 0) })
+	fd, err := Retry(func() (int, error) { return syscall.Open(path, openFlags, 0) })
 	if err != nil {
 		return nil, openError(err)
 	}
@@ -98,7 +98,9 @@ func ReadFD(fd int, buf []byte, limit int64) ([]byte, error) {
 	}
 }
 
-func retry(call func() (int, error)) (int, error) {
+// Retry makes a system call again for as long as a signal interrupts it
+// (EINTR): the Go runtime's preemption signals do so.
+func Retry(call func() (int, error)) (int, error) {
 	for {
 		n, err := call()
 		if err != syscall.EINTR {

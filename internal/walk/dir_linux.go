@@ -22,7 +22,7 @@ type dir struct {
 var direntBufs = sync.Pool{New: func() any { b := make([]byte, 16<<10); return &b }}
 
 func openDir(path string) (*dir, error) {
-	fd, err := retry(func() (int, error) {
+	fd, err := safefile.Retry(func() (int, error) {
 		return syscall.Open(path, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
 	})
 	if err != nil {
@@ -33,7 +33,7 @@ func openDir(path string) (*dir, error) {
 	defer direntBufs.Put(bp)
 	buf := *bp
 	for {
-		n, err := retry(func() (int, error) { return syscall.Getdents(fd, buf) })
+		n, err := safefile.Retry(func() (int, error) { return syscall.Getdents(fd, buf) })
 		if err != nil {
 			syscall.Close(fd)
 			return nil, &fs.PathError{Op: "readdirent", Path: path, Err: err}
@@ -119,15 +119,6 @@ func (d *dir) readRegular(_ *safefile.Root, name string, buf *[]byte) ([]byte, e
 	}
 	*buf = b
 	return b, nil
-}
-
-func retry(call func() (int, error)) (int, error) {
-	for {
-		n, err := call()
-		if err != syscall.EINTR {
-			return n, err
-		}
-	}
 }
 
 // pathError is an error reading a file of a directory; its message is the
