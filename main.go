@@ -114,7 +114,11 @@ func newApp(io *cmdutil.IO) *cli.App {
 				return printVersion(io, v)
 			}
 			if c.Args().Present() {
-				return cmdutil.Usagef("unknown command %q (run port-gitops --help)", c.Args().First())
+				var known []string
+				for _, cmd := range c.App.VisibleCommands() {
+					known = append(known, cmd.Names()...)
+				}
+				return cmdutil.UnknownSubcommand("port-gitops", c.Args().First(), known)
 			}
 			return cli.ShowAppHelp(c)
 		},

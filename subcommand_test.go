@@ -17,6 +17,7 @@ func TestUnknownSubcommandExits2WithSuggestion(t *testing.T) {
 		{[]string{"hooks", "instal"}, `unknown command "instal" for "port-gitops hooks" (did you mean "install"?)`},
 		{[]string{"hooks", "unistall"}, `unknown command "unistall" for "port-gitops hooks" (did you mean "uninstall"?)`},
 		{[]string{"blueprints", "pul", "--check"}, `unknown command "pul" for "port-gitops blueprints" (did you mean "pull"?)`},
+		{[]string{"valdate"}, `unknown command "valdate" for "port-gitops" (did you mean "validate"?)`},
 		{[]string{"hooks", "frobnicate"}, `unknown command "frobnicate" for "port-gitops hooks" (run port-gitops hooks --help)`},
 	}
 	for _, c := range cases {
