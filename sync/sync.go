@@ -48,6 +48,9 @@ type Options struct {
 	RateLimitBudget  string // --rate-limit-budget ("": PORT_GITOPS_RATE_LIMIT_BUDGET, else 10m)
 	Verbose          bool
 	Version          string
+	// noCompare makes a sync without a base (the first, --full) upsert
+	// every entity instead of only those that differ from Port's.
+	noCompare bool
 	// LockWait bounds how long a run waits for another sync of the same
 	// repository and branch to finish (default 5 minutes).
 	LockWait time.Duration
@@ -355,6 +358,13 @@ func (s *syncer) run(ctx context.Context) (*report.SyncResult, error) {
 	plan, old, err := s.buildPlan(ctx, b, head, cur.Pending, res)
 	if err != nil {
 		return nil, err
+	}
+	if (b.full || cur.Pending.Everything) && s.client != nil && !s.opts.noCompare {
+		// No base to compare with: compare with Port instead of resending
+		// every entity.
+		if err := s.dropEqualToPort(ctx, &plan, old); err != nil {
+			return nil, err
+		}
 	}
 	counts := map[string]*report.SyncCounts{}
 	count := func(bp string) *report.SyncCounts {
