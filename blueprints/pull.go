@@ -123,7 +123,7 @@ func Pull(ctx context.Context, opts Options) error {
 	}
 	cfg, err := config.Load(opts.IO.Dir, opts.ConfigPath)
 	if err != nil {
-		return cmdutil.Usage(err)
+		return cmdutil.ConfigError(err)
 	}
 	client, err := cmdutil.PortClient(opts.IO, cmdutil.PortOptions{
 		APIURL: opts.APIURL, Region: opts.Region, Verbose: opts.Verbose, Version: opts.Version, Retry: opts.retry,

@@ -87,7 +87,7 @@ entities:
 	}
 	cfg, err := config.Load(root, "")
 	if err != nil {
-		return cmdutil.Usage(err)
+		return cmdutil.ConfigError(err)
 	}
 	has, err := hasEntityFile(cfg)
 	if err != nil {

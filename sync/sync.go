@@ -132,7 +132,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	cfg, err := config.Load(opts.IO.Dir, opts.ConfigPath)
 	if err != nil {
-		return cmdutil.Usage(err)
+		return cmdutil.ConfigError(err)
 	}
 	prune := opts.Prune || cfg.Prune
 	if opts.DeleteDependents && !prune {

@@ -124,7 +124,7 @@ func run(ctx context.Context, opts Options) error {
 	}
 	cfg, err := config.Load(opts.IO.Dir, opts.ConfigPath)
 	if err != nil {
-		return cmdutil.Usage(err)
+		return cmdutil.ConfigError(err)
 	}
 	snippets := opts.Snippets
 	if opts.SnippetsAuto {
@@ -198,6 +198,9 @@ func run(ctx context.Context, opts Options) error {
 	sum := report.Summary{Files: res.Files, Entities: len(res.Entities), Errors: errs, Warnings: warns, Duration: now().Sub(start)}
 	if err := r.Render(opts.IO.Out, res.Findings, sum); err != nil {
 		return fmt.Errorf("write report: %w", err)
+	}
+	if err := unreadable(res.Findings); err != nil {
+		return err
 	}
 	if errs > 0 {
 		return cmdutil.ErrFindings
@@ -380,4 +383,24 @@ func repoPath(root string) func(string) string {
 		}
 		return prefix + p
 	}
+}
+
+// unreadable is the error of a run some of whose entity files could not be
+// read (permission, I/O: rule "file"): their findings are reported with the
+// rest, and the run exits 3, "could not run", like an unreadable
+// configuration or blueprint cache, since what they hold was not checked.
+func unreadable(findings []report.Finding) error {
+	n := 0
+	for _, f := range findings {
+		if f.Rule == "file" {
+			n++
+		}
+	}
+	switch n {
+	case 0:
+		return nil
+	case 1:
+		return errors.New("1 entity file could not be read, so it was not checked (see the finding above)")
+	}
+	return fmt.Errorf("%d entity files could not be read, so they were not checked (see the findings above)", n)
 }

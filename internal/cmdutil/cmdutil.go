@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/port-gitops/port-gitops/internal/config"
 	"github.com/port-gitops/port-gitops/internal/entity"
 	"github.com/port-gitops/port-gitops/internal/portapi"
 )
@@ -71,6 +72,18 @@ func Usage(err error) error {
 		return err
 	}
 	return &UsageError{Err: err}
+}
+
+// ConfigError is the exit-code kind of an error from config.Load: a mistake
+// in the configuration is a usage error (exit 2); a configuration that
+// cannot be read is "could not run" (exit 3), like an unreadable entity
+// file or blueprint cache.
+func ConfigError(err error) error {
+	var ce *config.Error
+	if errors.As(err, &ce) && ce.Unreadable {
+		return err
+	}
+	return Usage(err)
 }
 
 // Usagef formats a usage or configuration error (exit 2).

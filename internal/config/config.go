@@ -64,6 +64,9 @@ type Error struct {
 	Line   int    // 1-based; 0 when the mistake has no line
 	Column int
 	Msg    string
+	// Unreadable says the file could not be read (permission, I/O): not a
+	// mistake in it, so "could not run" rather than a usage error.
+	Unreadable bool
 }
 
 func (e *Error) Error() string {
@@ -133,11 +136,12 @@ func Load(dir, explicit string) (*Config, error) {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, &Error{Path: explicit, Msg: "configuration file not found"}
 		}
+		unreadable := !errors.Is(err, safefile.ErrNotRegular) && !errors.Is(err, safefile.ErrTooLarge)
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		return nil, &Error{Path: path, Msg: fmt.Sprintf("cannot read configuration: %v", err)}
+		return nil, &Error{Path: path, Msg: fmt.Sprintf("cannot read configuration: %v", err), Unreadable: unreadable}
 	}
 	display := path
 	if explicit != "" {
