@@ -171,8 +171,16 @@ func (t *Tuning) ignoresAllUnder(dir string) bool {
 			continue
 		}
 		prefix := &Glob{segments: g.segments[:n-1]}
-		if prefix.Match(dir) {
-			return true
+		// dir or one of its parents is what P matches.
+		for d := dir; ; {
+			if prefix.Match(d) {
+				return true
+			}
+			i := strings.LastIndexByte(d, '/')
+			if i < 0 {
+				break
+			}
+			d = d[:i]
 		}
 	}
 	return false
@@ -247,7 +255,7 @@ func parseSeverities(v *yaml.Node, where string, errAt errAtFunc) (map[string]st
 		// but be explicit about what is accepted.
 		s := val.Value
 		if val.Kind != yaml.ScalarNode || (s != SeverityError && s != SeverityWarning && s != SeverityOff) {
-			return nil, errAt(val, "severity of %s must be error, warning or off%s", k.Value, didYouMean(s, severityNames))
+			return nil, errAt(val, "severity of %s must be error, warning or off%s", k.Value, severityHint(s))
 		}
 		if fixedRules[k.Value] && s != SeverityError {
 			return nil, errAt(val, "rule %s cannot be turned down: without it there is no entity to check or sync; leave such files out with ignore instead", k.Value)
@@ -375,3 +383,14 @@ func (t *Tuning) Place(req Required) string {
 // Matches reports whether the rule's glob matches rel (relative to the
 // repository root), whether or not an earlier rule takes it first.
 func (r *Rule) Matches(rel string) bool { return r.glob != nil && r.glob.Match(rel) }
+
+// severityHint is a did-you-mean for a mistyped severity: "warn" and "err"
+// are prefixes, too far for the edit distance that suggests rule names.
+func severityHint(s string) string {
+	for _, name := range severityNames {
+		if s != "" && strings.HasPrefix(name, strings.ToLower(s)) {
+			return fmt.Sprintf(" (did you mean %q?)", name)
+		}
+	}
+	return didYouMean(s, severityNames)
+}
