@@ -18,7 +18,7 @@ const tunedConfig = "entities:\n  - files: \"services/**/entity.json\"\n    blue
 func TestSyncHonoursTuning(t *testing.T) {
 	f := newFixture(t)
 	f.write(map[string]string{
-		".port/gitops.yaml": tunedConfig + "overrides:\n  - files: \"services/legacy/**\"\n    rules: {duplicate-key: warning}\nignore:\n  - \"services/vendor/**\"\nrequire:\n  - files: \"services/new/**\"\n    properties: [replicas]\n",
+		".port/gitops.yaml":           tunedConfig + "overrides:\n  - files: \"services/legacy/**\"\n    rules: {duplicate-key: warning}\nignore:\n  - \"services/vendor/**\"\nrequire:\n  - files: \"services/new/**\"\n    properties: [replicas]\n",
 		"services/legacy/entity.json": `{"identifier": "legacy", "title": "old", "title": "legacy", "properties": {"tier": "critical"}}`,
 		"services/other/entity.json":  `{"identifier": "other", "title": "old", "title": "other", "properties": {"tier": "critical"}}`,
 		"services/vendor/entity.json": svc("vendor", "critical"),
