@@ -297,7 +297,7 @@ func (s *syncer) collect(ctx context.Context, changes []gitdiff.Change, c *colle
 	if len(sources) == 0 {
 		return nil
 	}
-	linter := &lint.Linter{Cache: s.cache, KeepNodes: true}
+	linter := &lint.Linter{Cache: s.cache, KeepNodes: true, Tuning: s.cfg.Tuning}
 	lr, err := linter.Run(ctx, sources)
 	if err != nil {
 		return err

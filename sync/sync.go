@@ -169,6 +169,9 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	s := &syncer{opts: opts, cfg: cfg, cache: cache, repo: repo, client: client, prune: prune}
 	res, err := s.run(ctx)
+	if opts.DryRun && err == nil {
+		s.noteUncommitted()
+	}
 	if res != nil {
 		if rerr := s.render(res, color); rerr != nil && err == nil {
 			err = rerr

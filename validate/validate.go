@@ -47,6 +47,9 @@ type Options struct {
 	// MaxWarnings fails the run when there are more warnings than it
 	// points at; nil means no limit.
 	MaxWarnings *int
+	// AllowEmpty lets a run without FILEs find no entity file at all;
+	// otherwise that is an error (no-entity-files).
+	AllowEmpty bool
 	// Now is the clock for the summary's time taken; nil means time.Now.
 	Now func() time.Time
 }
@@ -82,6 +85,7 @@ Examples:
 			&cli.IntFlag{Name: "workers", Usage: "files checked at once (default: number of CPUs)", Destination: &opts.Workers},
 			&cli.BoolFlag{Name: "snippets", Usage: "show the offending line with a caret under each finding (default: on a terminal)", Destination: &opts.Snippets},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only the findings, no summary", Destination: &opts.Quiet},
+			&cli.BoolFlag{Name: "allow-empty", Usage: "succeed when the configuration matches no entity file at all (default: that is an error)", Destination: &opts.AllowEmpty},
 			&cli.IntFlag{Name: "max-warnings", Usage: "fail (exit 1) when there are more than `N` warnings (default: no limit)", Destination: &maxWarnings},
 		},
 		Action: func(c *cli.Context) error {
@@ -153,8 +157,9 @@ func run(ctx context.Context, opts Options) error {
 		}
 		return err
 	}
-	linter := &lint.Linter{Cache: cache, Workers: opts.Workers, Snippets: snippets}
+	linter := &lint.Linter{Cache: cache, Workers: opts.Workers, Snippets: snippets, Tuning: cfg.Tuning}
 	var res *lint.Result
+	var used *ruleUse // the rules that matched a file, in a whole-tree run
 	switch {
 	case opts.Staged:
 		sources, closeRepo, err := stagedSources(cfg, opts)
@@ -171,8 +176,10 @@ func run(ctx context.Context, opts Options) error {
 		if workers == 0 {
 			workers = runtime.GOMAXPROCS(0)
 		}
+		used = newRuleUse(cfg)
 		res, err = linter.RunParallel(ctx, func(check func(lint.Source)) error {
 			return walk.Parallel(cfg, cfg.Root, workers, func(f *walk.File) {
+				used.note(f.Rule, f.Rel)
 				// check runs here, while f.Read may use the open directory.
 				check(lint.Source{File: f.Rel, Blueprint: pick(opts.Blueprint, f.Blueprint), Load: f.Read})
 			})
@@ -193,6 +200,10 @@ func run(ctx context.Context, opts Options) error {
 			msgs[i] = displayError(opts.IO, e)
 		}
 		return cmdutil.Usage(errors.New(strings.Join(msgs, "\n")))
+	}
+	if used != nil {
+		res.Findings = append(res.Findings, used.findings(cfg, res.Files, opts.AllowEmpty)...)
+		report.Sort(res.Findings)
 	}
 	errs, warns := report.Count(res.Findings)
 	sum := report.Summary{Files: res.Files, Entities: len(res.Entities), Errors: errs, Warnings: warns, Duration: now().Sub(start)}
@@ -230,7 +241,7 @@ func isEntityFile(cfg *config.Config, rel string, named bool) (bool, string) {
 	// A file named on the command line is checked when it is called
 	// entity.json even if no rule matches it (but never one in the
 	// configuration directory or the blueprint cache).
-	return named && filepath.Base(filepath.FromSlash(rel)) == "entity.json" && !cfg.Reserved(rel), ""
+	return named && filepath.Base(filepath.FromSlash(rel)) == "entity.json" && !cfg.Reserved(rel) && !cfg.Tuning.Ignored(rel), ""
 }
 
 // worktreeSources lists the named files and the entity files of the named

@@ -42,6 +42,9 @@ type Config struct {
 	Rules []Rule
 	// Prune lets sync delete entities whose files are gone (sync --prune).
 	Prune bool
+	// Tuning holds the keys rules, overrides, require and ignore; nil when
+	// the configuration has none of them.
+	Tuning *Tuning
 
 	cacheRel, configRel string // see Reserved
 }
@@ -55,7 +58,10 @@ type Rule struct {
 	// BlueprintLine and BlueprintColumn are where Blueprint's value is in
 	// the configuration file (1-based), or 0 when it has none.
 	BlueprintLine, BlueprintColumn int
-	glob                           *Glob
+	// Line and Column are where the rule's files glob is in the
+	// configuration file, or 0 for the default rule.
+	Line, Column int
+	glob         *Glob
 }
 
 // Error is a configuration mistake at a place in the configuration file.
@@ -81,7 +87,7 @@ func (e *Error) Error() string {
 // no rule. Match looks at the path only: that only regular files are entity
 // files is for the caller, which knows what rel is (the walk, git's modes).
 func (c *Config) Match(rel string) *Rule {
-	if c.Reserved(rel) {
+	if c.Reserved(rel) || c.Tuning.Ignored(rel) {
 		return nil
 	}
 	for i := range c.Rules {
@@ -155,6 +161,12 @@ func Load(dir, explicit string) (*Config, error) {
 	}
 	cfg.Path = path
 	cfg.reserve()
+	if cfg.Tuning != nil {
+		cfg.Tuning.Source = cfg.configRel
+		if cfg.Tuning.Source == "" {
+			cfg.Tuning.Source = display
+		}
+	}
 	return cfg, nil
 }
 
@@ -261,7 +273,7 @@ func findGitRoot(dir string) string {
 	}
 }
 
-var topKeys = []string{"blueprints", "entities", "prune"}
+var topKeys = []string{"blueprints", "entities", "prune", "rules", "overrides", "require", "ignore"}
 var ruleKeys = []string{"files", "blueprint"}
 
 func parse(data []byte, display, root string) (*Config, error) {
@@ -319,6 +331,10 @@ func parse(data []byte, display, root string) (*Config, error) {
 				}
 				cfg.Rules = append(cfg.Rules, r)
 			}
+		case "rules", "overrides", "require", "ignore":
+			if err := parseTuning(cfg, k.Value, v, errAt); err != nil {
+				return nil, err
+			}
 		default:
 			return nil, errAt(k, "unknown key %q%s (valid keys: %s)", k.Value, didYouMean(k.Value, topKeys), strings.Join(topKeys, ", "))
 		}
@@ -357,6 +373,7 @@ func parseRule(item *yaml.Node, errAt func(*yaml.Node, string, ...any) error) (R
 				return Rule{}, errAt(v, "files must be a glob such as \"**/entity.json\"")
 			}
 			r.Files, filesNode = s, v
+			r.Line, r.Column = v.Line, v.Column
 		case "blueprint":
 			s, err := scalarString(v)
 			if err != nil || s == "" {

@@ -26,11 +26,25 @@ func CompileGlob(pattern string) (*Glob, error) {
 	if strings.Contains(pattern, "\\") {
 		return nil, errors.New("use / to separate directories; \\ escapes are not supported")
 	}
+	if strings.HasPrefix(pattern, "./") {
+		return nil, errors.New("patterns are relative to the repository root already: remove the leading ./")
+	}
+	if strings.HasSuffix(pattern, "/") {
+		return nil, errors.New("a pattern ending with / names a directory, and only files are entity files: write dir/** for every file below it")
+	}
+	if strings.ContainsAny(pattern, "{}") {
+		return nil, errors.New("braces {a,b} are not supported: write one pattern per alternative")
+	}
+	if strings.HasPrefix(pattern, "!") {
+		return nil, errors.New("negation with a leading ! is not supported: list the paths to leave out under ignore")
+	}
 	g := &Glob{pattern: pattern}
 	for _, seg := range strings.Split(pattern, "/") {
 		switch {
 		case seg == "":
 			return nil, errors.New("empty path segment (//)")
+		case seg == "." || seg == "..":
+			return nil, errors.New("a " + seg + " segment never matches: paths are matched as written from the repository root, without . or ..")
 		case seg == "**":
 		case strings.Contains(seg, "**"):
 			return nil, errors.New("** must be a whole path segment, as in a/**/b.json")
@@ -151,6 +165,9 @@ func (g *Glob) CanMatchUnder(dir string) bool {
 
 // CanMatchUnder reports whether any rule could match a file below dir.
 func (c *Config) CanMatchUnder(dir string) bool {
+	if c.Tuning.ignoresAllUnder(dir) {
+		return false
+	}
 	for i := range c.Rules {
 		if c.Rules[i].glob.CanMatchUnder(dir) {
 			return true

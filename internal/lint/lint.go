@@ -22,6 +22,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/port-gitops/port-gitops/internal/blueprint"
+	"github.com/port-gitops/port-gitops/internal/config"
 	"github.com/port-gitops/port-gitops/internal/entity"
 	"github.com/port-gitops/port-gitops/internal/report"
 	"github.com/port-gitops/port-gitops/internal/safefile"
@@ -78,6 +79,10 @@ type Linter struct {
 	// Snippets attaches to each finding the line it points at
 	// (report.Finding.Snippet), for text output.
 	Snippets bool
+	// Tuning is the configuration's say on the rules: severities per rule
+	// and path, and requirements beyond the blueprints'. nil changes
+	// nothing.
+	Tuning *config.Tuning
 }
 
 // Run checks every source, in parallel, and then the entities across files
@@ -212,7 +217,12 @@ func (l *Linter) File(src Source) (fr FileResult) {
 	for i := range ents {
 		e := &ents[i]
 		fr.checkEntity(l.Cache, src, e)
+		fr.checkRequired(l.Tuning, src, e)
 	}
+	// Severities as the configuration sets them, before they decide which
+	// entities are valid: a rule turned off or down to a warning no longer
+	// makes an entity invalid.
+	fr.Findings = l.Tuning.Apply(fr.Findings)
 	// An entity is invalid when an error points inside it; a problem of the
 	// file as a whole (duplicate key at the root, ...) invalidates them all.
 	fr.markInvalid()
@@ -315,6 +325,58 @@ func (fr *FileResult) checkEntity(cache *blueprint.Cache, src Source, e *entity.
 	for _, is := range bp.Validate(e) {
 		add(is, bpID)
 	}
+}
+
+// checkRequired reports what the configuration's require entries ask of
+// the entity and it does not set: a property or relation that is missing,
+// null or an empty array, or a team that is missing or empty.
+func (fr *FileResult) checkRequired(t *config.Tuning, src Source, e *entity.Entity) {
+	bpID := e.Blueprint
+	if bpID == "" {
+		bpID = src.Blueprint
+	}
+	for _, req := range t.Requirements(src.File, bpID) {
+		for _, item := range req.Items {
+			var v *entity.Value
+			what := item.Kind
+			switch item.Kind {
+			case "property":
+				v = e.Node.Get("properties").Get(item.Name)
+				what = fmt.Sprintf("property %q", item.Name)
+			case "relation":
+				v = e.Node.Get("relations").Get(item.Name)
+				what = fmt.Sprintf("relation %q", item.Name)
+			default:
+				v = e.Node.Get("team")
+			}
+			if isSet(v) {
+				continue
+			}
+			fr.Findings = append(fr.Findings, report.Finding{
+				File: src.File, Line: e.Node.Pos.Line, Column: e.Node.Pos.Column,
+				Pointer: e.Pointer, Blueprint: bpID, Identifier: e.Identifier,
+				Rule: "required-by-config", Severity: report.Error,
+				Message: fmt.Sprintf("%s is not set: the configuration requires it (%s)", what, t.Place(item)),
+			})
+		}
+	}
+}
+
+// isSet reports whether a value counts as set for a requirement: present,
+// not null, and not an empty string or array.
+func isSet(v *entity.Value) bool {
+	if v == nil {
+		return false
+	}
+	switch v.Kind {
+	case entity.KindNull:
+		return false
+	case entity.KindString:
+		return v.Str != ""
+	case entity.KindArray:
+		return len(v.Elems) > 0
+	}
+	return true
 }
 
 // maxListed is how many other places a duplicate-entity finding names.

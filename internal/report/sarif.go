@@ -110,6 +110,16 @@ func KnownRule(rule string) bool {
 	return ok
 }
 
+// Rules lists the names of every rule findings name, sorted.
+func Rules() []string {
+	names := make([]string, 0, len(ruleDescriptions))
+	for k := range ruleDescriptions {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
 // DocsURL is where port-gitops is documented: the README, whose rules table
 // has an anchor per rule.
 const DocsURL = "https://github.com/port-gitops/port-gitops/blob/main/README.md"
@@ -173,4 +183,7 @@ var ruleDescriptions = map[string]string{
 	"yaml-multiple-documents": "A YAML file holds a second document; Port reads only the first.",
 	"yaml-tab-indent":         "A tab indents a YAML line; YAML indents with spaces.",
 	"yaml-ambiguous-scalar":   "An unquoted YAML value that YAML 1.1 (Port's Python-based integrations) reads as another type or value.",
+	"required-by-config":      "The configuration requires a property, relation or team that the entity does not set.",
+	"rule-matches-nothing":    "An entities rule of the configuration matches no file.",
+	"no-entity-files":         "The configuration's rules match no entity file at all.",
 }

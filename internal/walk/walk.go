@@ -29,6 +29,9 @@ type File struct {
 	Abs       string // absolute path
 	Rel       string // slash-separated, relative to the repository root
 	Blueprint string // the matching rule's blueprint ("" if none)
+	// Rule is the configuration's rule that makes it an entity file (nil
+	// for a directory that cannot be read).
+	Rule *config.Rule
 
 	root *safefile.Root
 	dir  *dir   // the directory it was found in, open during the callback
@@ -211,7 +214,7 @@ func (w *walker) visit(d *dir, abs, rel string) (files []File, subdirs []pending
 					continue
 				}
 			}
-			files = append(files, File{Abs: childAbs, Rel: childRel, Blueprint: r.Blueprint, root: w.root, dir: d, name: e.name, link: e.symlink})
+			files = append(files, File{Abs: childAbs, Rel: childRel, Blueprint: r.Blueprint, Rule: r, root: w.root, dir: d, name: e.name, link: e.symlink})
 		}
 	}
 	return files, subdirs
