@@ -44,10 +44,10 @@ type Options struct {
 	// All, with Staged and no Files, checks every entity file of the
 	// index; without it only those the next commit adds or changes (and
 	// the identifiers they define against every staged entity file).
-	All   bool
-	Files      []string
-	Workers    int
-	Version    string
+	All     bool
+	Files   []string
+	Workers int
+	Version string
 	// Snippets shows the offending line with a caret under each text
 	// finding; SnippetsAuto (no --snippets given) decides by whether stdout
 	// is a terminal.
