@@ -29,6 +29,7 @@ type Repo struct {
 	mu     sync.Mutex // guards st and closed
 	st     *filesystem.Storage
 	closed bool
+	fast   *objectReader // tried first; safe for concurrent use on its own
 
 	gitDir    string // per-worktree git directory (HEAD, index)
 	commonDir string // shared git directory (objects, refs, config)
@@ -92,6 +93,7 @@ func Open(dir string) (*Repo, error) {
 
 	r := &Repo{
 		st:        st,
+		fast:      openObjectReader(filepath.Join(loc.commonDir, "objects")),
 		gitDir:    loc.gitDir,
 		commonDir: loc.commonDir,
 		root:      loc.workTree,
@@ -100,6 +102,7 @@ func Open(dir string) (*Repo, error) {
 	shallow, err := st.Shallow()
 	if err != nil {
 		_ = st.Close()
+		_ = r.fast.close()
 		return nil, fmt.Errorf("open repository %s: read shallow list: %w", abs, err)
 	}
 	r.shallow = make(map[Hash]bool, len(shallow))
@@ -118,7 +121,7 @@ func (r *Repo) Close() error {
 		return nil
 	}
 	r.closed = true
-	if err := r.st.Close(); err != nil {
+	if err := errors.Join(r.fast.close(), r.st.Close()); err != nil {
 		return fmt.Errorf("close repository: %w", err)
 	}
 	return nil
