@@ -68,9 +68,19 @@ func TestStagedChecksWhatTheCommitChanges(t *testing.T) {
 		t.Fatalf("duplicates: err=%v out=%s", r.err, r.out)
 	}
 
+	// An edit that makes a committed file define an identifier another
+	// file has is a duplicate too.
+	git(t, root, "rm", "-q", "--cached", "d/entity.json", "e/entity.json")
+	write(t, root, map[string]string{"words/entity.json": `{"identifier": "b", "blueprint": "svc"}`})
+	git(t, root, "add", "words/entity.json")
+	if r := runIn(t, root, Options{Staged: true}); !errors.Is(r.err, cmdutil.ErrFindings) ||
+		!strings.Contains(r.out, `words/entity.json:1:1: error: entity "b" of blueprint "svc" is also defined at b/entity.json:1:1`) {
+		t.Fatalf("edited into a duplicate: err=%v out=%s", r.err, r.out)
+	}
+	git(t, root, "reset", "-q", "words/entity.json")
+
 	// Changing the bad file makes it the commit's: its errors count.
 	write(t, root, map[string]string{"bad/entity.json": `{"identifier": "bad", "blueprint": "svc", "properties": {"url": "still nope"}}`})
-	git(t, root, "rm", "-q", "--cached", "d/entity.json", "e/entity.json")
 	git(t, root, "add", "bad/entity.json")
 	if r := runIn(t, root, Options{Staged: true}); !errors.Is(r.err, cmdutil.ErrFindings) || !strings.Contains(r.out, "bad/entity.json:1:") {
 		t.Fatalf("changed bad file: err=%v out=%s", r.err, r.out)

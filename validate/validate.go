@@ -179,7 +179,7 @@ func run(ctx context.Context, opts Options) error {
 			return err
 		}
 		res, err = linter.Run(ctx, st.sources)
-		if err == nil && len(st.same) > 0 {
+		if err == nil && st.same != nil {
 			res, err = st.againstOthers(ctx, linter, res)
 		}
 	case len(opts.Files) == 0:
@@ -325,14 +325,17 @@ func dedupe(sources []lint.Source) []lint.Source {
 type staged struct {
 	repo    *gitdiff.Repo
 	sources []lint.Source
-	same    []lint.Source
+	// before are the HEAD versions of the changed files that HEAD has;
+	// same lists the staged entity files the commit leaves unchanged.
+	before  []lint.Source
+	same    func() []lint.Source
 	workers int
 }
 
 // stagedSources lists the entity files staged in the git index and reads
 // their staged content, not the working tree's. Without FILEs and --all,
 // only the files the next commit adds or changes (index against HEAD) are
-// sources; the others are kept in same.
+// sources; their HEAD versions are kept in before, the others in same.
 func stagedSources(cfg *config.Config, opts Options) (staged, error) {
 	repo, err := gitdiff.Open(cfg.Root)
 	if err != nil {
@@ -373,14 +376,25 @@ func stagedSources(cfg *config.Config, opts Options) (staged, error) {
 	// git commit -a and git commit <paths> run the hook with a temporary
 	// index in GIT_INDEX_FILE: that is what will be committed.
 	idx := opts.IO.Env("GIT_INDEX_FILE")
-	var files, same []gitdiff.File
+	var (
+		files     []gitdiff.File
+		changes   []gitdiff.Change
+		unchanged func() []gitdiff.File
+	)
 	if only != nil || opts.All {
 		files, err = repo.StagedIn(idx, match)
 	} else {
-		files, same, err = repo.StagedChanges(idx, match)
+		changes, unchanged, err = repo.StagedChanges(idx, match)
 	}
 	if err != nil {
 		return st, fmt.Errorf("read git index: %w", err)
+	}
+	var before []gitdiff.File
+	for _, c := range changes {
+		files = append(files, gitdiff.File{Path: c.Path, Hash: c.To})
+		if !c.From.IsZero() {
+			before = append(before, gitdiff.File{Path: c.Path, Hash: c.From})
+		}
 	}
 	toSources := func(files []gitdiff.File) []lint.Source {
 		sources := make([]lint.Source, 0, len(files))
@@ -395,21 +409,39 @@ func stagedSources(cfg *config.Config, opts Options) (staged, error) {
 		}
 		return sources
 	}
-	st.sources, st.same = toSources(files), toSources(same)
+	st.sources, st.before = toSources(files), toSources(before)
+	if unchanged != nil {
+		st.same = func() []lint.Source { return toSources(unchanged()) }
+	}
 	return st, nil
 }
 
 // againstOthers adds to res, the result for the changed files, the
-// duplicate-entity findings between them and the staged files the commit
-// leaves unchanged. An unchanged file is read, and linted with the changed
-// ones, only when it may define one of their identifiers (mayDefine); of
-// the second run only findings in changed files are kept, so errors
-// already committed never block a commit.
+// duplicate-entity findings between the entities the commit defines anew
+// (those the changed files did not define at HEAD) and the staged files
+// the commit leaves unchanged. An entity a changed file already defined
+// at HEAD was checked against the others when it was committed: a
+// duplicate of it is no news of this commit (--all reports it). An
+// unchanged file is read, and linted with the changed ones, only when it
+// may define one of the new identifiers (mayDefine); of that run only
+// findings in changed files are kept, so errors already committed never
+// block a commit.
 func (st staged) againstOthers(ctx context.Context, linter *lint.Linter, res *lint.Result) (*lint.Result, error) {
+	type key struct{ bp, id string }
+	old := map[key]bool{}
+	if len(st.before) > 0 {
+		prev, err := linter.Run(ctx, st.before)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range prev.Entities {
+			old[key{e.Blueprint, e.Identifier}] = true
+		}
+	}
 	ids := map[string]bool{}
 	plain := true // every identifier is made of idByte bytes only
 	for _, e := range res.Entities {
-		if e.Identifier != "" {
+		if e.Identifier != "" && !old[key{e.Blueprint, e.Identifier}] {
 			ids[e.Identifier] = true
 			plain = plain && strings.IndexFunc(e.Identifier, func(r rune) bool { return r < utf8.RuneSelf && !idByte(byte(r)) }) < 0
 		}
@@ -417,23 +449,24 @@ func (st staged) againstOthers(ctx context.Context, linter *lint.Linter, res *li
 	if len(ids) == 0 {
 		return res, nil
 	}
+	same := st.same()
 	workers := st.workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	keep := make([]bool, len(st.same))
-	data := make([][]byte, len(st.same))
+	keep := make([]bool, len(same))
+	data := make([][]byte, len(same))
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range min(workers, len(st.same)) {
+	for range min(workers, len(same)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := next.Add(1) - 1; i < int64(len(st.same)); i = next.Add(1) - 1 {
+			for i := next.Add(1) - 1; i < int64(len(same)); i = next.Add(1) - 1 {
 				if ctx.Err() != nil {
 					return
 				}
-				b, err := st.same[i].Load()
+				b, err := same[i].Load()
 				// An unreadable file defines nothing that can be known;
 				// it is not this commit's to report.
 				if err == nil && (!plain || mayDefine(b, ids)) {
@@ -451,7 +484,7 @@ func (st staged) againstOthers(ctx context.Context, linter *lint.Linter, res *li
 	for _, s := range st.sources {
 		changed[s.File] = true
 	}
-	for i, s := range st.same {
+	for i, s := range same {
 		if keep[i] {
 			b := data[i]
 			all = append(all, lint.Source{File: s.File, Blueprint: s.Blueprint, Load: func() ([]byte, error) { return b, nil }})

@@ -56,13 +56,27 @@ func (r *Repo) readIndex(indexFile string, match func(path string) bool) (*index
 	} else if !filepath.IsAbs(indexFile) && r.root != "" {
 		indexFile = filepath.Join(r.root, indexFile)
 	}
-	data, err := os.ReadFile(indexFile)
+	f, err := os.Open(indexFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &index{}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read index: %w", err)
 	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("read index: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("read index %s: not a regular file", indexFile)
+	}
+	// Mapped, not read: parseIndex copies what it keeps.
+	data, unmap, err := mapFile(f, fi.Size())
+	if err != nil {
+		return nil, fmt.Errorf("read index: %w", err)
+	}
+	defer unmap()
 	idx, err := parseIndex(data, match)
 	if err != nil {
 		return nil, fmt.Errorf("read index %s: %w", indexFile, err)
@@ -122,8 +136,19 @@ func parseIndex(data []byte, match func(string) bool) (*index, error) {
 	end := len(data) - hashLen // the checksum follows the extensions
 	pos := 12
 	idx := &index{}
-	var prev []byte // version 4: the previous entry's path
+	var prev, v4 []byte // version 4: the previous entry's path, and its buffer
 	sorted := true
+	// The kept paths are copied into one buffer and become substrings of
+	// one string at the end: one allocation, not one per entry.
+	var arena []byte
+	type span struct{ start, end int }
+	var spans []span
+	if match == nil {
+		n := min(int(count), len(data)/entryFixedLen)
+		spans = make([]span, 0, n)
+		idx.files = make([]File, 0, n)
+		arena = make([]byte, 0, len(data)-n*entryFixedLen)
+	}
 	for range count {
 		if end-pos < entryFixedLen {
 			return nil, errIndexTruncated
@@ -156,10 +181,10 @@ func parseIndex(data []byte, match func(string) bool) (*index, error) {
 			if nul < 0 {
 				return nil, errIndexTruncated
 			}
-			// A fresh slice: prev's bytes are kept by the paths built
-			// from it.
-			name = make([]byte, 0, int(uint64(len(prev))-strip)+nul)
-			name = append(append(name, prev[:uint64(len(prev))-strip]...), data[pos+off:pos+off+nul]...)
+			// The path is built in one buffer, reused: what is kept is
+			// copied into arena below.
+			v4 = append(v4[:uint64(len(prev))-strip], data[pos+off:pos+off+nul]...)
+			name = v4
 			pos += off + nul + 1
 		} else {
 			n := int(flags & flagNameMask)
@@ -188,14 +213,19 @@ func parseIndex(data []byte, match func(string) bool) (*index, error) {
 		if flags&flagStageMask != 0 || ext&flagIntentToAdd != 0 || mode&modeTypeMask != modeFile {
 			continue
 		}
-		path := string(name)
-		if match != nil && !match(path) {
+		if match != nil && !match(string(name)) {
 			continue
 		}
-		if n := len(idx.files); n > 0 && idx.files[n-1].Path >= path {
+		if n := len(spans); n > 0 && string(arena[spans[n-1].start:spans[n-1].end]) >= string(name) {
 			sorted = false
 		}
-		idx.files = append(idx.files, File{Path: path, Hash: h})
+		spans = append(spans, span{len(arena), len(arena) + len(name)})
+		arena = append(arena, name...)
+		idx.files = append(idx.files, File{Hash: h})
+	}
+	all := string(arena)
+	for i, sp := range spans {
+		idx.files[i].Path = all[sp.start:sp.end]
 	}
 	for end-pos >= 8 {
 		sig := data[pos : pos+4]
@@ -315,28 +345,52 @@ func parseCacheTreeNode(b []byte, depth int) (*cacheTree, []byte, error) {
 	return t, b, nil
 }
 
-// StagedChanges splits the staged files that satisfy match (as StagedIn
-// reads them from indexFile; "" is the repository's own index) into those
-// the next commit adds or changes and those it leaves as HEAD has them. A
-// file is changed when HEAD's tree holds no regular or executable file at
-// its path, or another blob; a change of the executable bit alone is no
+// StagedChanges compares the index (indexFile as for StagedIn; "" is the
+// repository's own) with HEAD. It returns the files the next commit adds
+// or changes that satisfy match, as Changes from HEAD's blob (ZeroHash for
+// an addition) to the staged one, and a function that lists the staged
+// files that satisfy match and that the commit leaves as HEAD has them.
+// A file is changed when HEAD's tree holds no regular or executable file
+// at its path, or another blob; a change of the executable bit alone is no
 // change, as in Diff. When HEAD names no commit yet (an unborn branch),
-// every staged file is changed. Both lists are sorted by path.
+// every staged file is an addition. Both lists are sorted by path.
 //
-// Only the trees on the way to matched files are read, and none below a
+// Only the trees on the way to changed files are read, and none below a
 // directory whose tree the index's cache (the TREE extension git keeps up
-// to date) says is HEAD's: after `git add` of one file in a large
-// repository, a few trees are read.
-func (r *Repo) StagedChanges(indexFile string, match func(path string) bool) (changed, same []File, err error) {
-	idx, err := r.readIndex(indexFile, match)
+// to date) says is HEAD's; match is called for the files found changed,
+// and for the others only when unchanged is called. After `git add` of one
+// file in a large repository, a few trees are read.
+func (r *Repo) StagedChanges(indexFile string, match func(path string) bool) (changed []Change, unchanged func() []File, err error) {
+	idx, err := r.readIndex(indexFile, nil)
 	if err != nil {
 		return nil, nil, err
+	}
+	same := make([]File, 0, len(idx.files))
+	unchanged = func() []File {
+		if match == nil {
+			return same
+		}
+		var out []File
+		for _, f := range same {
+			if match(f.Path) {
+				out = append(out, f)
+			}
+		}
+		return out
+	}
+	add := func(f File, from Hash) {
+		if match == nil || match(f.Path) {
+			changed = append(changed, Change{Path: f.Path, From: from, To: f.Hash})
+		}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	head, err := r.resolve("HEAD")
 	if errors.Is(err, ErrUnknownRevision) {
-		return idx.files, nil, nil
+		for _, f := range idx.files {
+			add(f, ZeroHash)
+		}
+		return changed, unchanged, nil
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("compare the index with HEAD: %w", err)
@@ -359,10 +413,14 @@ func (r *Repo) StagedChanges(indexFile string, match func(path string) bool) (ch
 			rest := files[i].Path[len(prefix):]
 			slash := strings.IndexByte(rest, '/')
 			if slash < 0 {
-				if e := findEntry(entries, rest, false); e != nil && e.hash == files[i].Hash {
+				from := ZeroHash
+				if e := findEntry(entries, rest, false); e != nil {
+					from = e.hash
+				}
+				if from == files[i].Hash {
 					same = append(same, files[i])
 				} else {
-					changed = append(changed, files[i])
+					add(files[i], from)
 				}
 				i++
 				continue
@@ -391,7 +449,7 @@ func (r *Repo) StagedChanges(indexFile string, match func(path string) bool) (ch
 	if err := walk("", idx.files, tree, idx.tree); err != nil {
 		return nil, nil, fmt.Errorf("compare the index with HEAD: %w", err)
 	}
-	return changed, same, nil
+	return changed, unchanged, nil
 }
 
 // findEntry returns the entry of a tree (sorted in git's order) named name:

@@ -43,7 +43,7 @@ func oracleStaged(tb testing.TB, dir, indexFile string) []File {
 // oracleStagedChanges is git diff-index --cached HEAD reduced to what
 // StagedChanges reports as changed: paths whose staged side is a regular or
 // executable file with content HEAD does not have at that path.
-func oracleStagedChanges(tb testing.TB, dir, indexFile string) []File {
+func oracleStagedChanges(tb testing.TB, dir, indexFile string) []Change {
 	tb.Helper()
 	var env []string
 	if indexFile != "" {
@@ -54,7 +54,7 @@ func oracleStagedChanges(tb testing.TB, dir, indexFile string) []File {
 		tb.Fatal(err)
 	}
 	fields := strings.Split(out, "\x00")
-	var files []File
+	var files []Change
 	for i := 0; i+1 < len(fields); i += 2 {
 		meta := strings.Fields(strings.TrimPrefix(fields[i], ":"))
 		if len(meta) != 5 {
@@ -62,18 +62,18 @@ func oracleStagedChanges(tb testing.TB, dir, indexFile string) []File {
 		}
 		from, to := oracleSide(tb, meta[0], meta[2]), oracleSide(tb, meta[1], meta[3])
 		if !to.IsZero() && from != to {
-			files = append(files, File{fields[i+1], to})
+			files = append(files, Change{fields[i+1], from, to})
 		}
 	}
-	slices.SortFunc(files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
+	slices.SortFunc(files, func(a, b Change) int { return strings.Compare(a.Path, b.Path) })
 	return files
 }
 
 // without returns the files of all that are not in some (both sorted).
-func without(all, some []File) []File {
+func without(all []File, some []Change) []File {
 	var out []File
 	for _, f := range all {
-		if _, found := slices.BinarySearchFunc(some, f.Path, func(x File, p string) int { return strings.Compare(x.Path, p) }); !found {
+		if _, found := slices.BinarySearchFunc(some, f.Path, func(x Change, p string) int { return strings.Compare(x.Path, p) }); !found {
 			out = append(out, f)
 		}
 	}
@@ -133,25 +133,33 @@ func TestStagedChangesOracle(t *testing.T) {
 				if want := oracleStaged(t, dir, indexFile); !equalFiles(staged, want) {
 					t.Fatalf("StagedIn:\n got %v\n git %v", staged, want)
 				}
-				changed, same, err := r.StagedChanges(indexFile, nil)
+				changed, unchanged, err := r.StagedChanges(indexFile, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
 				wantChanged := oracleStagedChanges(t, dir, indexFile)
-				if !equalFiles(changed, wantChanged) {
-					t.Fatalf("StagedChanges changed:\n got %v\n git %v", changed, wantChanged)
+				if !sameChanges(changed, wantChanged) {
+					t.Fatalf("StagedChanges changed:\n%s git:\n%s", formatChanges(changed), formatChanges(wantChanged))
 				}
-				if want := without(staged, wantChanged); !equalFiles(same, want) {
-					t.Fatalf("StagedChanges same:\n got %v\nwant %v", same, want)
+				if want := without(staged, wantChanged); !equalFiles(unchanged(), want) {
+					t.Fatalf("StagedChanges unchanged:\n got %v\nwant %v", unchanged(), want)
 				}
 				// A match narrows both lists.
 				match := func(p string) bool { return strings.HasSuffix(p, ".json") }
-				mc, ms, err := r.StagedChanges(indexFile, match)
+				mc, mu, err := r.StagedChanges(indexFile, match)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if n := countMatching(changed, match) + countMatching(same, match); len(mc)+len(ms) != n || countMatching(mc, match) != len(mc) {
-					t.Fatalf("StagedChanges(*.json) = %v, %v", mc, ms)
+				var paths []File
+				for _, c := range mc {
+					paths = append(paths, File{c.Path, c.To})
+				}
+				var all []File
+				for _, c := range changed {
+					all = append(all, File{c.Path, c.To})
+				}
+				if n := countMatching(all, match) + countMatching(unchanged(), match); len(paths)+len(mu()) != n || countMatching(paths, match) != len(paths) || countMatching(mu(), match) != len(mu()) {
+					t.Fatalf("StagedChanges(*.json) = %v, %v", mc, mu())
 				}
 			}
 			t.Run("cached trees", func(t *testing.T) {
@@ -226,12 +234,12 @@ func TestStagedChangesUnbornHead(t *testing.T) {
 	writeFile(t, dir, "a.json", `{"a":1}`)
 	writeFile(t, dir, "d/b.json", `{"b":1}`)
 	git(t, dir, "add", "-A")
-	changed, same, err := openRepo(t, dir).StagedChanges("", nil)
+	changed, unchanged, err := openRepo(t, dir).StagedChanges("", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []File{{"a.json", blob(`{"a":1}`)}, {"d/b.json", blob(`{"b":1}`)}}; !equalFiles(changed, want) || len(same) != 0 {
-		t.Errorf("StagedChanges() = %v, %v; want %v, nothing", changed, same, want)
+	if want := []Change{{"a.json", ZeroHash, blob(`{"a":1}`)}, {"d/b.json", ZeroHash, blob(`{"b":1}`)}}; !sameChanges(changed, want) || len(unchanged()) != 0 {
+		t.Errorf("StagedChanges() = %v, %v; want %v, nothing", changed, unchanged(), want)
 	}
 }
 
