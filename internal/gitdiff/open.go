@@ -23,8 +23,9 @@ import (
 )
 
 // Repo is an open git repository. It only reads: nothing it does writes to
-// the repository. Its methods are safe for concurrent use; object reads are
-// serialised because go-git's pack reader is not.
+// the repository. Its methods are safe for concurrent use; blobs in the
+// mapped packs are read in parallel, other reads are serialised because
+// go-git's pack reader is not safe for concurrent use.
 type Repo struct {
 	mu     sync.Mutex // guards st and closed
 	st     *filesystem.Storage
