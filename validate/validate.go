@@ -6,6 +6,7 @@
 package validate
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,8 +14,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/urfave/cli/v2"
 
@@ -36,9 +41,13 @@ type Options struct {
 	Format     string // text, json, github, sarif
 	Color      string // auto, always, never
 	Staged     bool   // validate the git index instead of the working tree
-	Files      []string
-	Workers    int
-	Version    string
+	// All, with Staged and no Files, checks every entity file of the
+	// index; without it only those the next commit adds or changes (and
+	// the identifiers they define against every staged entity file).
+	All     bool
+	Files   []string
+	Workers int
+	Version string
 	// Snippets shows the offending line with a caret under each text
 	// finding; SnippetsAuto (no --snippets given) decides by whether stdout
 	// is a terminal.
@@ -74,14 +83,16 @@ configuration error, 3 could not run.
 Examples:
    port-gitops validate
    port-gitops validate services/payments/entity.json
-   port-gitops validate --staged              # in a git pre-commit hook
+   port-gitops validate --staged              # in a git pre-commit hook: what the commit changes
+   port-gitops validate --staged --all        # every entity file of the index
    port-gitops validate --format github       # annotations in GitHub Actions`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "config", Usage: "configuration `FILE` (default: .port/gitops.yaml, looked up from the working directory)", Destination: &opts.ConfigPath},
 			&cli.StringFlag{Name: "blueprint", Usage: "blueprint `ID` of entities that name none", Destination: &opts.Blueprint},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: " + strings.Join(report.Formats(), ", "), Destination: &opts.Format},
 			&cli.StringFlag{Name: "color", Value: "auto", Usage: "colour `WHEN`: auto, always, never (auto honours NO_COLOR and CLICOLOR_FORCE)", Destination: &opts.Color},
-			&cli.BoolFlag{Name: "staged", Usage: "validate what is staged in the git index, not the working tree", Destination: &opts.Staged},
+			&cli.BoolFlag{Name: "staged", Usage: "validate what is staged in the git index, not the working tree: the entity files the next commit adds or changes", Destination: &opts.Staged},
+			&cli.BoolFlag{Name: "all", Usage: "with --staged: every staged entity file, not only those the commit changes", Destination: &opts.All},
 			&cli.IntFlag{Name: "workers", Usage: "files checked at once (default: number of CPUs)", Destination: &opts.Workers},
 			&cli.BoolFlag{Name: "snippets", Usage: "show the offending line with a caret under each finding (default: on a terminal)", Destination: &opts.Snippets},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only the findings, no summary", Destination: &opts.Quiet},
@@ -146,6 +157,9 @@ func run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return cmdutil.Usage(err)
 	}
+	if opts.All && !opts.Staged {
+		return cmdutil.Usagef("--all goes with --staged")
+	}
 	if opts.Workers < 0 {
 		return cmdutil.Usagef("--workers must be positive")
 	}
@@ -162,14 +176,17 @@ func run(ctx context.Context, opts Options) error {
 	var used *ruleUse // the rules that matched a file, in a whole-tree run
 	switch {
 	case opts.Staged:
-		sources, closeRepo, err := stagedSources(cfg, opts)
-		if closeRepo != nil {
-			defer closeRepo()
+		st, err := stagedSources(cfg, opts)
+		if st.repo != nil {
+			defer st.repo.Close()
 		}
 		if err != nil {
 			return err
 		}
-		res, err = linter.Run(ctx, sources)
+		res, err = linter.Run(ctx, st.sources)
+		if err == nil && st.same != nil {
+			res, err = st.againstOthers(ctx, linter, res)
+		}
 	case len(opts.Files) == 0:
 		// Each walker checks the files it finds as it finds them.
 		workers := opts.Workers
@@ -316,13 +333,29 @@ func dedupe(sources []lint.Source) []lint.Source {
 	return out
 }
 
+// staged is what validate --staged checks: the sources to report on and,
+// when only the commit's changes are checked, the other staged entity
+// files, whose identities count for the duplicate-entity check.
+type staged struct {
+	repo    *gitdiff.Repo
+	sources []lint.Source
+	// before are the HEAD versions of the changed files that HEAD has;
+	// same lists the staged entity files the commit leaves unchanged.
+	before  []lint.Source
+	same    func() []lint.Source
+	workers int
+}
+
 // stagedSources lists the entity files staged in the git index and reads
-// their staged content, not the working tree's.
-func stagedSources(cfg *config.Config, opts Options) ([]lint.Source, func() error, error) {
+// their staged content, not the working tree's. Without FILEs and --all,
+// only the files the next commit adds or changes (index against HEAD) are
+// sources; their HEAD versions are kept in before, the others in same.
+func stagedSources(cfg *config.Config, opts Options) (staged, error) {
 	repo, err := gitdiff.Open(cfg.Root)
 	if err != nil {
-		return nil, nil, cmdutil.Usage(fmt.Errorf("--staged: %w", err))
+		return staged{}, cmdutil.Usage(fmt.Errorf("--staged: %w", err))
 	}
+	st := staged{repo: repo, workers: opts.Workers}
 	top := repo.Root()
 	// The index holds paths relative to the git work tree; the config's
 	// root may be a subdirectory of it.
@@ -356,26 +389,173 @@ func stagedSources(cfg *config.Config, opts Options) ([]lint.Source, func() erro
 	}
 	// git commit -a and git commit <paths> run the hook with a temporary
 	// index in GIT_INDEX_FILE: that is what will be committed.
-	var files []gitdiff.File
-	if idx := opts.IO.Env("GIT_INDEX_FILE"); idx != "" {
+	idx := opts.IO.Env("GIT_INDEX_FILE")
+	var (
+		files     []gitdiff.File
+		changes   []gitdiff.Change
+		unchanged func() []gitdiff.File
+	)
+	if only != nil || opts.All {
 		files, err = repo.StagedIn(idx, match)
 	} else {
-		files, err = repo.Staged(match)
+		changes, unchanged, err = repo.StagedChanges(idx, match)
 	}
 	if err != nil {
-		return nil, repo.Close, fmt.Errorf("read git index: %w", err)
+		return st, fmt.Errorf("read git index: %w", err)
 	}
-	sources := make([]lint.Source, 0, len(files))
-	for _, f := range files {
-		rel := strings.TrimPrefix(f.Path, prefix)
-		_, bp := isEntityFile(cfg, rel, true)
-		if bp == "" || opts.Blueprint != "" {
-			bp = opts.Blueprint
+	var before []gitdiff.File
+	for _, c := range changes {
+		files = append(files, gitdiff.File{Path: c.Path, Hash: c.To})
+		if !c.From.IsZero() {
+			before = append(before, gitdiff.File{Path: c.Path, Hash: c.From})
 		}
-		h := f.Hash
-		sources = append(sources, lint.Source{File: rel, Blueprint: bp, Load: func() ([]byte, error) { return repo.ReadBlobMax(h, safefile.MaxEntityFile) }})
 	}
-	return sources, repo.Close, nil
+	toSources := func(files []gitdiff.File) []lint.Source {
+		sources := make([]lint.Source, 0, len(files))
+		for _, f := range files {
+			rel := strings.TrimPrefix(f.Path, prefix)
+			_, bp := isEntityFile(cfg, rel, true)
+			if bp == "" || opts.Blueprint != "" {
+				bp = opts.Blueprint
+			}
+			h := f.Hash
+			sources = append(sources, lint.Source{File: rel, Blueprint: bp, Load: func() ([]byte, error) { return repo.ReadBlobMax(h, safefile.MaxEntityFile) }})
+		}
+		return sources
+	}
+	st.sources, st.before = toSources(files), toSources(before)
+	if unchanged != nil {
+		st.same = func() []lint.Source { return toSources(unchanged()) }
+	}
+	return st, nil
+}
+
+// againstOthers adds to res, the result for the changed files, the
+// duplicate-entity findings between the entities the commit defines anew
+// (those the changed files did not define at HEAD) and the staged files
+// the commit leaves unchanged. An entity a changed file already defined
+// at HEAD was checked against the others when it was committed: a
+// duplicate of it is no news of this commit (--all reports it). An
+// unchanged file is read, and linted with the changed ones, only when it
+// may define one of the new identifiers (mayDefine); of that run only
+// findings in changed files are kept, so errors already committed never
+// block a commit.
+func (st staged) againstOthers(ctx context.Context, linter *lint.Linter, res *lint.Result) (*lint.Result, error) {
+	type key struct{ bp, id string }
+	old := map[key]bool{}
+	if len(st.before) > 0 {
+		prev, err := linter.Run(ctx, st.before)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range prev.Entities {
+			old[key{e.Blueprint, e.Identifier}] = true
+		}
+	}
+	ids := map[string]bool{}
+	plain := true // every identifier is made of idByte bytes only
+	for _, e := range res.Entities {
+		if e.Identifier != "" && !old[key{e.Blueprint, e.Identifier}] {
+			ids[e.Identifier] = true
+			plain = plain && strings.IndexFunc(e.Identifier, func(r rune) bool { return r < utf8.RuneSelf && !idByte(byte(r)) }) < 0
+		}
+	}
+	if len(ids) == 0 {
+		return res, nil
+	}
+	same := st.same()
+	workers := st.workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	keep := make([]bool, len(same))
+	data := make([][]byte, len(same))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(workers, len(same)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := next.Add(1) - 1; i < int64(len(same)); i = next.Add(1) - 1 {
+				if ctx.Err() != nil {
+					return
+				}
+				b, err := same[i].Load()
+				// An unreadable file defines nothing that can be known;
+				// it is not this commit's to report.
+				if err == nil && (!plain || mayDefine(b, ids)) {
+					keep[i], data[i] = true, b
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	changed := make(map[string]bool, len(st.sources))
+	all := slices.Clone(st.sources)
+	for _, s := range st.sources {
+		changed[s.File] = true
+	}
+	for i, s := range same {
+		if keep[i] {
+			b := data[i]
+			all = append(all, lint.Source{File: s.File, Blueprint: s.Blueprint, Load: func() ([]byte, error) { return b, nil }})
+		}
+	}
+	if len(all) == len(st.sources) {
+		return res, nil
+	}
+	both, err := linter.Run(ctx, all)
+	if err != nil {
+		return nil, err
+	}
+	out := &lint.Result{Files: res.Files, Entities: res.Entities, BlueprintErrors: res.BlueprintErrors}
+	for _, f := range both.Findings {
+		if changed[f.File] {
+			out.Findings = append(out.Findings, f)
+		}
+	}
+	return out, nil
+}
+
+// idByte reports whether c may be part of a Port identifier: letters,
+// digits and @ _ . + : \ / = -, or any byte of a multi-byte UTF-8 rune.
+func idByte(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c >= utf8.RuneSelf:
+		return true
+	}
+	return strings.IndexByte("@_.+:\\/=-", c) >= 0
+}
+
+// mayDefine reports whether an entity file may define one of ids, which
+// are made of idByte bytes only. In JSON (and YAML) a string value appears
+// as it is in the file, bounded by bytes that cannot be part of it (quotes,
+// spaces, newlines, commas, brackets), unless it is written with escapes,
+// which all start with a backslash. So a file without a backslash defines
+// an identifier of ids only if one of its maximal runs of idByte bytes is
+// that identifier; a file with one is always read.
+func mayDefine(data []byte, ids map[string]bool) bool {
+	if bytes.IndexByte(data, '\\') >= 0 {
+		return true
+	}
+	for i := 0; i < len(data); {
+		if !idByte(data[i]) {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(data) && idByte(data[j]) {
+			j++
+		}
+		if ids[string(data[i:j])] {
+			return true
+		}
+		i = j
+	}
+	return false
 }
 
 // repoPath returns a function that shows a root-relative path relative to

@@ -3,7 +3,11 @@
 // that changed between two commits, lists the files of one commit or of the
 // index, and reads their content.
 //
-// It reads the repository with go-git and never runs the git binary. It is
+// It never runs the git binary. Objects are read from the mapped pack files
+// and loose objects first (fastobj.go) and the index is walked in place
+// (index.go); go-git opens the repository, reads refs and config, and
+// reads whatever the fast reader does not find (alternates, missing
+// objects). It is
 // built for the two places port-gitops meets git: a pre-commit hook (loose
 // objects, a freshly written index) and a CI job (shallow or partial clones,
 // linked worktrees, bare mirrors). A missing object never surfaces as a bare

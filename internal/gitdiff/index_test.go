@@ -182,13 +182,21 @@ func TestStagedIndexFormats(t *testing.T) {
 		if err != nil || !equalFiles(files, want) {
 			t.Errorf("StagedIn(zero checksum) = %v, %v", files, err)
 		}
+		// Like git, which verifies the checksum only in git fsck, a wrong
+		// one is not looked at; a truncated index is an error.
 		broken := append([]byte(nil), data...)
 		broken[len(broken)-1] ^= 0xff
 		if err := os.WriteFile(alt, broken, 0o644); err != nil {
 			t.Fatal(err)
 		}
+		if files, err := openRepo(t, dir).StagedIn(alt, nil); err != nil || !equalFiles(files, want) {
+			t.Errorf("StagedIn(wrong checksum) = %v, %v", files, err)
+		}
+		if err := os.WriteFile(alt, data[:len(data)-30], 0o644); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := openRepo(t, dir).StagedIn(alt, nil); err == nil {
-			t.Error("StagedIn(bad checksum): no error")
+			t.Error("StagedIn(truncated): no error")
 		}
 	})
 

@@ -93,6 +93,12 @@ func (r *Repo) readObject(h Hash, kind string, limit int64) (plumbing.ObjectType
 	if r.closed {
 		return plumbing.InvalidObject, nil, fmt.Errorf("read %s %s: repository is closed", kind, h)
 	}
+	if t, data, err := r.fast.read(h, limit); !errors.Is(err, errNotHere) {
+		if err != nil && !errors.Is(err, safefile.ErrTooLarge) {
+			err = fmt.Errorf("read %s %s: %w", kind, h, err)
+		}
+		return t, data, err
+	}
 	obj, err := r.st.EncodedObject(plumbing.AnyObject, h)
 	if errors.Is(err, plumbing.ErrObjectNotFound) {
 		return plumbing.InvalidObject, nil, r.missing(h, kind)
@@ -144,6 +150,19 @@ func (r *Repo) ReadBlob(h Hash) ([]byte, error) {
 // errors.Is(err, safefile.ErrTooLarge), found from the object's header
 // before its content is read.
 func (r *Repo) ReadBlobMax(h Hash, limit int64) ([]byte, error) {
+	// The mapped packs need no lock of the Repo: blobs are read in
+	// parallel.
+	switch t, data, err := r.fast.read(h, limit); {
+	case errors.Is(err, errNotHere):
+	case errors.Is(err, safefile.ErrTooLarge):
+		return nil, err
+	case err != nil:
+		return nil, fmt.Errorf("read blob %s: %w", h, err)
+	case t != plumbing.BlobObject:
+		return nil, fmt.Errorf("read blob %s: object is a %s", h, t)
+	default:
+		return data, nil
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.readMax(h, plumbing.BlobObject, limit)

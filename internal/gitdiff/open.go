@@ -23,12 +23,14 @@ import (
 )
 
 // Repo is an open git repository. It only reads: nothing it does writes to
-// the repository. Its methods are safe for concurrent use; object reads are
-// serialised because go-git's pack reader is not.
+// the repository. Its methods are safe for concurrent use; blobs in the
+// mapped packs are read in parallel, other reads are serialised because
+// go-git's pack reader is not safe for concurrent use.
 type Repo struct {
 	mu     sync.Mutex // guards st and closed
 	st     *filesystem.Storage
 	closed bool
+	fast   *objectReader // tried first; safe for concurrent use on its own
 
 	gitDir    string // per-worktree git directory (HEAD, index)
 	commonDir string // shared git directory (objects, refs, config)
@@ -92,6 +94,7 @@ func Open(dir string) (*Repo, error) {
 
 	r := &Repo{
 		st:        st,
+		fast:      openObjectReader(filepath.Join(loc.commonDir, "objects")),
 		gitDir:    loc.gitDir,
 		commonDir: loc.commonDir,
 		root:      loc.workTree,
@@ -100,6 +103,7 @@ func Open(dir string) (*Repo, error) {
 	shallow, err := st.Shallow()
 	if err != nil {
 		_ = st.Close()
+		_ = r.fast.close()
 		return nil, fmt.Errorf("open repository %s: read shallow list: %w", abs, err)
 	}
 	r.shallow = make(map[Hash]bool, len(shallow))
@@ -118,7 +122,7 @@ func (r *Repo) Close() error {
 		return nil
 	}
 	r.closed = true
-	if err := r.st.Close(); err != nil {
+	if err := errors.Join(r.fast.close(), r.st.Close()); err != nil {
 		return fmt.Errorf("close repository: %w", err)
 	}
 	return nil

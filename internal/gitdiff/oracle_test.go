@@ -77,8 +77,16 @@ func unpackAll(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmp := t.TempDir()
 	for _, p := range packs {
+		unpackOne(t, dir, p)
+	}
+}
+
+// unpackOne turns one pack into loose objects.
+func unpackOne(t *testing.T, dir, p string) {
+	t.Helper()
+	tmp := t.TempDir()
+	{
 		moved := filepath.Join(tmp, filepath.Base(p))
 		if err := os.Rename(p, moved); err != nil {
 			t.Fatal(err)
