@@ -22,6 +22,7 @@ import (
 	"github.com/port-gitops/port-gitops/hooks"
 	"github.com/port-gitops/port-gitops/initcmd"
 	"github.com/port-gitops/port-gitops/internal/cmdutil"
+	"github.com/port-gitops/port-gitops/schemas"
 	entitysync "github.com/port-gitops/port-gitops/sync"
 	"github.com/port-gitops/port-gitops/validate"
 )
@@ -98,6 +99,7 @@ func newApp(io *cmdutil.IO) *cli.App {
 			entitysync.NewCommand(io, v),
 			blueprints.NewCommand(io, v),
 			hooks.NewCommand(io),
+			schemas.NewCommand(io),
 			initcmd.NewCommand(io),
 			versionCommand(io, v),
 			completionCommand(io),
