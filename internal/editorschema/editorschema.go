@@ -127,6 +127,7 @@ func catalogSchema(ids []string, entities map[string]map[string]any) map[string]
 		defs[key] = entities[id]
 		branches = append(branches, map[string]any{
 			"if": map[string]any{
+				"type":       "object", // an array of entities is dispatched item by item
 				"required":   []any{"blueprint"},
 				"properties": map[string]any{"blueprint": map[string]any{"const": id}},
 			},
@@ -222,15 +223,14 @@ func entitySchema(bp *blueprint.Blueprint, def map[string]any) map[string]any {
 	for _, name := range relNames {
 		r := bp.Relations[name]
 		d, _ := relDefs[name].(map[string]any)
-		desc := fmt.Sprintf("the identifier of a %s entity", r.Target)
+		desc := fmt.Sprintf("the identifier of one %s entity, or null", r.Target)
 		var s map[string]any
 		if r.Many {
-			desc = fmt.Sprintf("identifiers of %s entities (many)", r.Target)
+			desc = fmt.Sprintf("an array of identifiers of %s entities", r.Target)
 			s = map[string]any{"type": "array", "items": identifierSchema("the identifier of a " + r.Target + " entity")}
 		} else {
-			s = identifierSchema(desc + " (one)")
+			s = identifierSchema(desc)
 			s["type"] = []any{"string", "null"}
-			delete(s, "description")
 		}
 		if t, ok := d["title"].(string); ok && t != "" {
 			s["title"] = t
