@@ -138,3 +138,16 @@ func TestCIExamplesParse(t *testing.T) {
 		}
 	}
 }
+
+// The example catalog's exported editor schemas are current with its
+// blueprint cache (as `schemas export --check` in CI would say).
+func TestExampleSchemasCurrent(t *testing.T) {
+	dir, err := filepath.Abs("examples")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runArgs(t, dir, "schemas", "export", "--check")
+	if code != 0 || !strings.Contains(out, "the exported schemas are current (3 blueprints)") {
+		t.Fatalf("exit %d: run port-gitops schemas export in examples/\n%s%s", code, out, errOut)
+	}
+}
