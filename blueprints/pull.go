@@ -230,7 +230,7 @@ func Pull(ctx context.Context, opts Options) error {
 }
 
 // refreshSchemas re-exports the editor schemas (schemas export) when their
-// directory exists, so they follow the cache.
+// directory exists, so they follow the cache. A failure is a warning.
 func refreshSchemas(opts Options, cfg *config.Config) error {
 	dir := filepath.Join(cfg.Root, filepath.FromSlash(editorschema.DefaultDir))
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
@@ -238,7 +238,9 @@ func refreshSchemas(opts Options, cfg *config.Config) error {
 	}
 	changes, _, _, err := editorschema.ExportConfig(cfg, dir, false)
 	if err != nil && !errors.Is(err, editorschema.ErrEmptyCache) {
-		return fmt.Errorf("refresh the editor schemas in %s: %w", opts.IO.Rel(dir), err)
+		// The cache is written; the schemas are a convenience on top.
+		fmt.Fprintf(opts.IO.Err, "port-gitops: warning: the editor schemas in %s were not refreshed: %v\n", opts.IO.Rel(dir), err)
+		return nil
 	}
 	for _, c := range changes {
 		if c.What != "unchanged" {

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -208,6 +209,9 @@ func Modeline(ctx context.Context, opts Options) error {
 	rel, err := cfg.Rel(file)
 	if err != nil {
 		return cmdutil.Usage(err)
+	}
+	if ext := strings.ToLower(filepath.Ext(rel)); ext != ".yml" && ext != ".yaml" {
+		return cmdutil.Usagef("%s is not a YAML file: the modeline is for the YAML language server (JSON files get their schema from editor settings: schemas export --vscode)", opts.File)
 	}
 	rule := cfg.Match(rel)
 	if rule == nil {

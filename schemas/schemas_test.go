@@ -109,8 +109,10 @@ func TestModelineCommand(t *testing.T) {
 	if got := out.String(); got != "# yaml-language-server: $schema=../../.port/schemas/catalog.schema.json\n" || !strings.Contains(errOut.String(), "schemas export") {
 		t.Fatalf("got %q, %q", got, errOut.String())
 	}
-	opts.File = "pay/README.md"
-	if err := Modeline(context.Background(), opts); cmdutil.ExitCode(err) != 2 {
-		t.Fatalf("not an entity file: %v", err)
+	for _, f := range []string{"pay/README.yml", "pay/entity.json", "../../elsewhere.yml"} {
+		opts.File = f
+		if err := Modeline(context.Background(), opts); cmdutil.ExitCode(err) != 2 {
+			t.Errorf("%s: want a usage error, got %v", f, err)
+		}
 	}
 }
