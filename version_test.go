@@ -40,7 +40,7 @@ func TestVersionStampedByLdflags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"-X main.version={{.Tag}}", "-X main.commit={{.ShortCommit}}"} {
+	for _, want := range []string{"-X main.version=v{{.Version}}", "-X main.commit={{.ShortCommit}}"} {
 		if !strings.Contains(string(data), want) {
 			t.Fatalf(".goreleaser.yaml does not stamp %s", want)
 		}
