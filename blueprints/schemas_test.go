@@ -45,3 +45,24 @@ func TestPullRefreshesEditorSchemas(t *testing.T) {
 		t.Fatalf("an unchanged pull reported schema changes:\n%s", out)
 	}
 }
+
+// A refresh that cannot be done (here: the schemas' blueprints directory
+// leads outside the repository) warns; the pull itself succeeds and
+// nothing is written outside.
+func TestPullSchemasRefreshFailureWarns(t *testing.T) {
+	p := setup(t)
+	outside := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(p.dir, ".port", "schemas"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(p.dir, ".port", "schemas", "blueprints")); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	out, errOut, err := p.pull(nil)
+	if err != nil || p.cached("service") == "" || !strings.Contains(errOut, "warning: the editor schemas in .port/schemas were not refreshed") {
+		t.Fatalf("%v\n%s%s", err, out, errOut)
+	}
+	if ents, _ := os.ReadDir(outside); len(ents) != 0 {
+		t.Fatalf("wrote outside the repository: %v", ents)
+	}
+}

@@ -168,6 +168,11 @@ func wireVSCode(opts Options, cfg *config.Config, assoc []editorschema.Associati
 		fmt.Fprintf(opts.IO.Out, "unchanged %s\n", opts.IO.Rel(path))
 		return nil
 	}
+	// .vscode must not lead outside the repository (checked before it is
+	// created, and again after, in case it appeared meanwhile).
+	if _, err := root.Resolve(filepath.Dir(path)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return printSnippet(opts, path, err, assoc)
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}

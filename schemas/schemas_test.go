@@ -116,3 +116,20 @@ func TestModelineCommand(t *testing.T) {
 		}
 	}
 }
+
+// A .vscode that is a link leading outside the repository is never written
+// through: the settings are printed instead.
+func TestExportVSCodeLinkOutside(t *testing.T) {
+	root := setup(t)
+	outside := t.TempDir()
+	if err := os.Symlink(outside, filepath.Join(root, ".vscode")); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	out, errOut, code := runExport(t, root, func(o *Options) { o.VSCode = true })
+	if code != 0 || !strings.Contains(errOut, "left .vscode/settings.json alone") || !strings.Contains(out, `"json.schemas"`) {
+		t.Fatalf("%d\n%s%s", code, out, errOut)
+	}
+	if ents, _ := os.ReadDir(outside); len(ents) != 0 {
+		t.Fatalf("wrote outside the repository: %v", ents)
+	}
+}
