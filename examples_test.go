@@ -15,8 +15,9 @@ import (
 	"github.com/port-gitops/port-gitops/internal/cmdutil"
 )
 
-// commandLines returns every port-gitops invocation in a CI file's shell
-// steps (run: in GitHub Actions, script: and before_script: in GitLab CI).
+// commandLines returns every port-gitops invocation in a CI file: its shell
+// steps (run: in GitHub Actions, script: and before_script: in GitLab CI)
+// and the steps that use the port-gitops action (command and args).
 func commandLines(t *testing.T, path string) []string {
 	t.Helper()
 	data, err := os.ReadFile(path)
@@ -30,18 +31,34 @@ func commandLines(t *testing.T, path string) []string {
 	var shell []string
 	var walk func(key string, v any)
 	walk = func(key string, v any) {
-		switch t := v.(type) {
+		switch x := v.(type) {
 		case map[string]any:
-			for k, c := range t {
+			if uses, _ := x["uses"].(string); strings.HasPrefix(uses, actionRef) {
+				// A step of the port-gitops action runs "port-gitops
+				// <command> <args>"; its inputs must be the action's.
+				with, _ := x["with"].(map[string]any)
+				for k := range with {
+					if !actionInputs(t)[k] {
+						t.Errorf("%s: the port-gitops action has no input %q", path, k)
+					}
+				}
+				cmd, _ := with["command"].(string)
+				if cmd == "" {
+					cmd = "validate"
+				}
+				args, _ := with["args"].(string)
+				shell = append(shell, strings.TrimSpace("port-gitops "+cmd+" "+args))
+			}
+			for k, c := range x {
 				walk(k, c)
 			}
 		case []any:
-			for _, c := range t {
+			for _, c := range x {
 				walk(key, c)
 			}
 		case string:
 			if key == "run" || key == "script" || key == "before_script" {
-				shell = append(shell, strings.Split(t, "\n")...)
+				shell = append(shell, strings.Split(x, "\n")...)
 			}
 		}
 	}
@@ -57,6 +74,32 @@ func commandLines(t *testing.T, path string) []string {
 		}
 	}
 	return lines
+}
+
+// actionRef is how workflows name the port-gitops action.
+const actionRef = "port-gitops/port-gitops@"
+
+// actionInputs returns the inputs action.yml declares.
+func actionInputs(t *testing.T) map[string]bool {
+	t.Helper()
+	data, err := os.ReadFile("action.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var action struct {
+		Inputs map[string]any `yaml:"inputs"`
+		Runs   struct {
+			Using string `yaml:"using"`
+		} `yaml:"runs"`
+	}
+	if err := yaml.Unmarshal(data, &action); err != nil || action.Runs.Using != "composite" {
+		t.Fatalf("action.yml: not a composite action: %v", err)
+	}
+	out := map[string]bool{}
+	for k := range action.Inputs {
+		out[k] = true
+	}
+	return out
 }
 
 // parseOnly makes every command's action a no-op, so running the app only
@@ -93,5 +136,18 @@ func TestCIExamplesParse(t *testing.T) {
 				t.Errorf("%s: %q does not parse: %v %s", f, l, err, errOut.String())
 			}
 		}
+	}
+}
+
+// The example catalog's exported editor schemas are current with its
+// blueprint cache (as `schemas export --check` in CI would say).
+func TestExampleSchemasCurrent(t *testing.T) {
+	dir, err := filepath.Abs("examples")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runArgs(t, dir, "schemas", "export", "--check")
+	if code != 0 || !strings.Contains(out, "the exported schemas are current (3 blueprints)") {
+		t.Fatalf("exit %d: run port-gitops schemas export in examples/\n%s%s", code, out, errOut)
 	}
 }

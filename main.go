@@ -22,13 +22,18 @@ import (
 	"github.com/port-gitops/port-gitops/hooks"
 	"github.com/port-gitops/port-gitops/initcmd"
 	"github.com/port-gitops/port-gitops/internal/cmdutil"
+	"github.com/port-gitops/port-gitops/schemas"
 	entitysync "github.com/port-gitops/port-gitops/sync"
 	"github.com/port-gitops/port-gitops/validate"
 )
 
-// version is set at build time with -ldflags "-X main.version=v1.2.3"; by
-// default it comes from the module's build information.
-var version = ""
+// version and commit are set at build time by releases (.goreleaser.yaml):
+// -ldflags "-X main.version=v1.2.3 -X main.commit=0123abcd". Without them
+// the version comes from the module's build information.
+var (
+	version = ""
+	commit  = ""
+)
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -98,6 +103,7 @@ func newApp(io *cmdutil.IO) *cli.App {
 			entitysync.NewCommand(io, v),
 			blueprints.NewCommand(io, v),
 			hooks.NewCommand(io),
+			schemas.NewCommand(io),
 			initcmd.NewCommand(io),
 			versionCommand(io, v),
 			completionCommand(io),
@@ -177,11 +183,25 @@ func setUsageErrors(c *cli.Command) {
 }
 
 func buildVersion() string {
-	if version != "" {
-		return version
-	}
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
+		info = nil
+	}
+	return versionString(version, commit, info)
+}
+
+// versionString is what version prints: the stamped tag and commit of a
+// release; else, for a binary built by go install module@version, the
+// module's version (a pseudo-version names its commit); else "devel", with
+// the commit when the build recorded one (-buildvcs).
+func versionString(stamped, stampedCommit string, info *debug.BuildInfo) string {
+	if stamped != "" {
+		if stampedCommit != "" && !strings.Contains(stamped, stampedCommit) {
+			return stamped + " (" + stampedCommit + ")"
+		}
+		return stamped
+	}
+	if info == nil {
 		return "devel"
 	}
 	v := info.Main.Version

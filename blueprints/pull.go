@@ -20,6 +20,7 @@ import (
 	"github.com/port-gitops/port-gitops/internal/blueprint"
 	"github.com/port-gitops/port-gitops/internal/cmdutil"
 	"github.com/port-gitops/port-gitops/internal/config"
+	"github.com/port-gitops/port-gitops/internal/editorschema"
 	"github.com/port-gitops/port-gitops/internal/entity"
 	"github.com/port-gitops/port-gitops/internal/portapi"
 	"github.com/port-gitops/port-gitops/internal/safefile"
@@ -218,9 +219,33 @@ func Pull(ctx context.Context, opts Options) error {
 		}
 		fmt.Fprintf(opts.IO.Out, "wrote %s\n", opts.IO.Rel(path))
 	}
+	if err := refreshSchemas(opts, cfg); err != nil {
+		return err
+	}
 	if len(missing) > 0 {
 		reportMissing(opts, cfg, missing, org, fetched)
 		return cmdutil.ErrFindings
+	}
+	return nil
+}
+
+// refreshSchemas re-exports the editor schemas (schemas export) when their
+// directory exists, so they follow the cache. A failure is a warning.
+func refreshSchemas(opts Options, cfg *config.Config) error {
+	dir := filepath.Join(cfg.Root, filepath.FromSlash(editorschema.DefaultDir))
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return nil
+	}
+	changes, _, _, err := editorschema.ExportConfig(cfg, dir, false)
+	if err != nil && !errors.Is(err, editorschema.ErrEmptyCache) {
+		// The cache is written; the schemas are a convenience on top.
+		fmt.Fprintf(opts.IO.Err, "port-gitops: warning: the editor schemas in %s were not refreshed: %v\n", opts.IO.Rel(dir), err)
+		return nil
+	}
+	for _, c := range changes {
+		if c.What != "unchanged" {
+			fmt.Fprintf(opts.IO.Out, "%-9s %s\n", c.What, opts.IO.Rel(filepath.Join(dir, filepath.FromSlash(c.Rel))))
+		}
 	}
 	return nil
 }

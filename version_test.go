@@ -1,0 +1,58 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"testing"
+)
+
+func TestVersionString(t *testing.T) {
+	vcs := []debug.BuildSetting{{Key: "vcs.revision", Value: "0123456789abcdef0123"}, {Key: "vcs.modified", Value: "true"}}
+	for _, c := range []struct {
+		name            string
+		stamped, commit string
+		info            *debug.BuildInfo
+		want            string
+	}{
+		{"release", "v1.2.3", "0123abcd", nil, "v1.2.3 (0123abcd)"},
+		{"release without commit", "v1.2.3", "", nil, "v1.2.3"},
+		{"go install module@v1.4.0", "", "", &debug.BuildInfo{Main: debug.Module{Version: "v1.4.0"}}, "v1.4.0"},
+		{"go install module@master (pseudo-version)", "", "", &debug.BuildInfo{Main: debug.Module{Version: "v0.0.0-20261201120000-0123456789ab"}, Settings: vcs[:1]}, "v0.0.0-20261201120000-0123456789ab"},
+		{"go build in a clone", "", "", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: vcs}, "devel (0123456789ab-dirty)"},
+		{"no build information", "", "", nil, "devel"},
+	} {
+		if got := versionString(c.stamped, c.commit, c.info); got != c.want {
+			t.Errorf("%s: got %q, want %q", c.name, got, c.want)
+		}
+	}
+}
+
+// The ldflags .goreleaser.yaml sets reach the version command of the real
+// binary.
+func TestVersionStampedByLdflags(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	data, err := os.ReadFile(".goreleaser.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"-X main.version=v{{.Version}}", "-X main.commit={{.ShortCommit}}"} {
+		if !strings.Contains(string(data), want) {
+			t.Fatalf(".goreleaser.yaml does not stamp %s", want)
+		}
+	}
+	bin := filepath.Join(t.TempDir(), "port-gitops")
+	build := exec.Command("go", "build", "-o", bin, "-ldflags", "-X main.version=v9.8.7 -X main.commit=abc1234", ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin, "version").Output()
+	if err != nil || string(out) != "port-gitops v9.8.7 (abc1234)\n" {
+		t.Fatalf("version: %v %q", err, out)
+	}
+}
