@@ -157,15 +157,19 @@ func run(ctx context.Context, opts Options) error {
 	var res *lint.Result
 	switch {
 	case opts.Staged:
-		sources, closeRepo, err := stagedSources(cfg, opts)
+		sources, refs, closeRepo, err := stagedSources(cfg, opts)
 		if closeRepo != nil {
 			defer closeRepo()
 		}
 		if err != nil {
 			return err
 		}
+		linter.Refs = refs
 		res, err = linter.Run(ctx, sources)
 	case len(opts.Files) == 0:
+		if linter.Refs, err = worktreeRefs(cfg); err != nil {
+			return err
+		}
 		// Each walker checks the files it finds as it finds them.
 		workers := opts.Workers
 		if workers == 0 {
@@ -181,6 +185,9 @@ func run(ctx context.Context, opts Options) error {
 		sources, serr := worktreeSources(cfg, opts)
 		if serr != nil {
 			return serr
+		}
+		if linter.Refs, err = worktreeRefs(cfg); err != nil {
+			return err
 		}
 		res, err = linter.Run(ctx, sources)
 	}
@@ -304,10 +311,10 @@ func dedupe(sources []lint.Source) []lint.Source {
 
 // stagedSources lists the entity files staged in the git index and reads
 // their staged content, not the working tree's.
-func stagedSources(cfg *config.Config, opts Options) ([]lint.Source, func() error, error) {
+func stagedSources(cfg *config.Config, opts Options) ([]lint.Source, lint.RefReader, func() error, error) {
 	repo, err := gitdiff.Open(cfg.Root)
 	if err != nil {
-		return nil, nil, cmdutil.Usage(fmt.Errorf("--staged: %w", err))
+		return nil, nil, nil, cmdutil.Usage(fmt.Errorf("--staged: %w", err))
 	}
 	top := repo.Root()
 	// The index holds paths relative to the git work tree; the config's
@@ -349,7 +356,7 @@ func stagedSources(cfg *config.Config, opts Options) ([]lint.Source, func() erro
 		files, err = repo.Staged(match)
 	}
 	if err != nil {
-		return nil, repo.Close, fmt.Errorf("read git index: %w", err)
+		return nil, nil, repo.Close, fmt.Errorf("read git index: %w", err)
 	}
 	sources := make([]lint.Source, 0, len(files))
 	for _, f := range files {
@@ -361,7 +368,7 @@ func stagedSources(cfg *config.Config, opts Options) ([]lint.Source, func() erro
 		h := f.Hash
 		sources = append(sources, lint.Source{File: rel, Blueprint: bp, Load: func() ([]byte, error) { return repo.ReadBlobMax(h, safefile.MaxEntityFile) }})
 	}
-	return sources, repo.Close, nil
+	return sources, stagedRefs(repo, prefix, opts.IO.Env("GIT_INDEX_FILE")), repo.Close, nil
 }
 
 // repoPath returns a function that shows a root-relative path relative to

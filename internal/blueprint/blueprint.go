@@ -52,6 +52,8 @@ type Blueprint struct {
 	TeamInherited bool
 
 	hasDefault map[string]bool
+	// types maps a schema property to its "type" (string, number, ...).
+	types map[string]string
 	// unchecked maps a property identifier to the patterns inside its schema
 	// that Go's regexp cannot compile and so are not checked locally.
 	unchecked map[string][]string
@@ -270,6 +272,12 @@ func (c *Cache) Parse(id, file string, data []byte) (*Blueprint, error) {
 			if _, ok := def["default"]; ok {
 				bp.hasDefault[m.Key] = true
 			}
+			if t, ok := def["type"].(string); ok {
+				if bp.types == nil {
+					bp.types = map[string]string{}
+				}
+				bp.types[m.Key] = t
+			}
 			props[m.Key] = def
 			bp.Properties = append(bp.Properties, m.Key)
 		}
@@ -464,3 +472,8 @@ func dropUncompilablePatterns(v any) []string {
 	sort.Strings(dropped)
 	return dropped
 }
+
+// PropertyType returns the "type" of schema property name (string, number,
+// boolean, object or array), or "" when the blueprint has no such property
+// or it names no type.
+func (b *Blueprint) PropertyType(name string) string { return b.types[name] }

@@ -53,6 +53,8 @@ type Entity struct {
 	// Valid is false when any error finding concerns this entity (or its file
 	// could not be parsed whole).
 	Valid bool
+	// Refs are the repository paths its file:// property values name.
+	Refs []string
 }
 
 // Result is what a run found.
@@ -78,6 +80,10 @@ type Linter struct {
 	// Snippets attaches to each finding the line it points at
 	// (report.Finding.Snippet), for text output.
 	Snippets bool
+	// Refs reads the targets of file:// property values, whose content
+	// then stands for the value (checked, and in Entity.Node). Nil leaves
+	// such values as written.
+	Refs RefReader
 }
 
 // Run checks every source, in parallel, and then the entities across files
@@ -211,7 +217,13 @@ func (l *Linter) File(src Source) (fr FileResult) {
 	fr.addProblems(src.File, problems...)
 	for i := range ents {
 		e := &ents[i]
+		n, kept := len(fr.Findings), len(fr.Entities)
+		subs, refs := l.resolveRefs(&fr, src, e)
 		fr.checkEntity(l.Cache, src, e)
+		fr.Findings = append(fr.Findings[:n], annotate(fr.Findings[n:], subs)...)
+		if len(fr.Entities) > kept {
+			fr.Entities[kept].Refs = refs
+		}
 	}
 	// An entity is invalid when an error points inside it; a problem of the
 	// file as a whole (duplicate key at the root, ...) invalidates them all.
