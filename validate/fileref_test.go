@@ -39,7 +39,7 @@ func TestFileRefWorkingTreeAndStaged(t *testing.T) {
 	}
 	// Removed from the index (but still in the working tree): --staged says
 	// the target is missing.
-	git(t, root, "rm", "-q", "--cached", "svc/README.md")
+	git(t, root, "rm", "-q", "-f", "--cached", "svc/README.md")
 	r = runIn(t, root, Options{Staged: true})
 	want = `svc/entity.json:2:27: error: property "readme": "file://./README.md": svc/README.md does not exist [file-reference]`
 	if !errors.Is(r.err, cmdutil.ErrFindings) || !strings.Contains(r.out, want) {
