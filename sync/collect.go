@@ -95,6 +95,16 @@ func (s *syncer) buildPlan(ctx context.Context, b baseChoice, head gitdiff.Hash,
 	for _, ch := range changes {
 		have[ch.Path] = true
 	}
+	if !b.full && !pending.Everything {
+		more, err := s.referencing(b.hash, head, have)
+		if err != nil {
+			return Plan{}, nil, err
+		}
+		for _, ch := range more {
+			have[ch.Path] = true
+		}
+		changes = append(changes, more...)
+	}
 	var extra []string
 	for p := range pendFiles {
 		if !have[p] && matchFn(p) {
@@ -297,7 +307,7 @@ func (s *syncer) collect(ctx context.Context, changes []gitdiff.Change, c *colle
 	if len(sources) == 0 {
 		return nil
 	}
-	linter := &lint.Linter{Cache: s.cache, KeepNodes: true}
+	linter := &lint.Linter{Cache: s.cache, KeepNodes: true, Refs: s.commitRefs(s.head)}
 	lr, err := linter.Run(ctx, sources)
 	if err != nil {
 		return err

@@ -236,7 +236,8 @@ type syncer struct {
 	client *portapi.Client // nil: offline dry run
 	prune  bool
 	prefix string // the config root relative to the git work tree, "" or "dir/"
-	lock   *lock  // nil: no lock (dry run, --state none)
+	head   gitdiff.Hash
+	lock   *lock // nil: no lock (dry run, --state none)
 }
 
 // countInvalid counts, per blueprint, the entities that are invalid (however
@@ -310,6 +311,7 @@ func (s *syncer) run(ctx context.Context) (*report.SyncResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("resolve HEAD: %w", err)
 	}
+	s.head = head
 	if err := s.checkCheckout(head); err != nil {
 		return nil, err
 	}

@@ -146,6 +146,10 @@ func (l *Linter) resolveRefs(fr *FileResult, src Source, e *entity.Entity) (subs
 	if props == nil || props.Kind != entity.KindObject {
 		return nil, nil
 	}
+	bpID := e.Blueprint
+	if bpID == "" {
+		bpID = src.Blueprint
+	}
 	var bp *blueprint.Blueprint
 	for i := range props.Members {
 		m := &props.Members[i]
@@ -158,7 +162,7 @@ func (l *Linter) resolveRefs(fr *FileResult, src Source, e *entity.Entity) (subs
 			subs = append(subs, substitution{pointer: ptr, ref: v.Str, failed: true})
 			fr.Findings = append(fr.Findings, report.Finding{
 				File: src.File, Line: v.Pos.Line, Column: v.Pos.Column, Pointer: ptr,
-				Identifier: e.Identifier, Rule: "file-reference", Severity: report.Error,
+				Blueprint: bpID, Identifier: e.Identifier, Rule: "file-reference", Severity: report.Error,
 				Message: fmt.Sprintf("property %q: %s", m.Key, fmt.Sprintf(format, args...)),
 			})
 		}
@@ -176,11 +180,7 @@ func (l *Linter) resolveRefs(fr *FileResult, src Source, e *entity.Entity) (subs
 			fail("%s: %s", quoteRef(v.Str), describeRefError(target, err))
 			continue
 		}
-		if bp == nil {
-			bpID := e.Blueprint
-			if bpID == "" {
-				bpID = src.Blueprint
-			}
+		if bp == nil && bpID != "" {
 			bp, _ = l.Cache.Get(bpID)
 		}
 		typ := ""
