@@ -252,8 +252,8 @@ func (c *Cache) Parse(id, file string, data []byte) (*Blueprint, error) {
 	props := map[string]any{}
 	if propsNode != nil {
 		for _, m := range propsNode.Members {
-			if m.Value.Kind != entity.KindObject {
-				return nil, fail(m.Value, "property %q must be an object", m.Key)
+			if n, msg := checkProperty(m); n != nil {
+				return nil, fail(n, "%s", msg)
 			}
 			if err := checkRefs(file, m.Value); err != nil {
 				return nil, err
@@ -323,7 +323,17 @@ func (c *Cache) Parse(id, file string, data []byte) (*Blueprint, error) {
 	}
 	schemas, chunk, err := c.compileProperties(id, props)
 	if err != nil {
-		return nil, fail(propsNode, "%v", err)
+		at := propsNode
+		var pe *propertyCompileError
+		if errors.As(err, &pe) {
+			if n := propsNode.Get(pe.prop); n != nil {
+				at = n
+				if deep := n.Lookup(pe.loc); deep != nil {
+					at = deep
+				}
+			}
+		}
+		return nil, fail(at, "%v", err)
 	}
 	bp.schemas, bp.chunk = schemas, chunk
 	return bp, nil
@@ -397,7 +407,7 @@ func (c *Cache) compileProperties(id string, props map[string]any) ([]*jsonschem
 			// Name the property at fault: compile each on its own.
 			for _, k := range part {
 				if _, perr := compileOne("property-"+url.PathEscape(k), props[k]); perr != nil {
-					return nil, nil, fmt.Errorf("property %q does not compile: %s", k, firstLine(perr.Error()))
+					return nil, nil, compileError(k, perr)
 				}
 			}
 			return nil, nil, fmt.Errorf("schema does not compile: %s", firstLine(err.Error()))
