@@ -102,7 +102,8 @@ Examples:
 // found and reported.
 func Run(ctx context.Context, opts Options) error {
 	err := run(ctx, opts)
-	if err != nil && opts.Format == "json" && !errors.Is(err, cmdutil.ErrFindings) && ctx.Err() == nil {
+	var reported *reportedError
+	if err != nil && opts.Format == "json" && !errors.Is(err, cmdutil.ErrFindings) && !errors.As(err, &reported) && ctx.Err() == nil {
 		// jq and friends read stdout: give them a document too. The message
 		// also goes to stderr, from main.
 		if rerr := report.RenderJSONError(opts.IO.Out, err.Error(), cmdutil.ExitCode(err)); rerr != nil {
@@ -194,17 +195,26 @@ func run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
+	var broken error
 	if len(res.BlueprintErrors) > 0 {
-		msgs := make([]string, len(res.BlueprintErrors))
-		for i, e := range res.BlueprintErrors {
-			msgs[i] = displayError(opts.IO, e)
+		// Each broken blueprint is a finding at its cache file; every
+		// other file is still checked and reported; exit 2.
+		bf, err := brokenBlueprintFindings(cfg, opts.IO, res.BlueprintErrors)
+		if err != nil {
+			return err
 		}
-		return cmdutil.Usage(errors.New(strings.Join(msgs, "\n")))
+		res.Findings = append(res.Findings, bf...)
+		report.Sort(res.Findings)
+		broken = &reportedError{cmdutil.Usagef("%d cached %s broken (reported above): fix %s, or run port-gitops blueprints pull; port-gitops blueprints check lists every problem",
+			len(bf), plural(len(bf), "blueprint is", "blueprints are"), plural(len(bf), "it", "them"))}
 	}
 	errs, warns := report.Count(res.Findings)
 	sum := report.Summary{Files: res.Files, Entities: len(res.Entities), Errors: errs, Warnings: warns, Duration: now().Sub(start)}
 	if err := r.Render(opts.IO.Out, res.Findings, sum); err != nil {
 		return fmt.Errorf("write report: %w", err)
+	}
+	if broken != nil {
+		return broken
 	}
 	if errs > 0 {
 		return cmdutil.ErrFindings

@@ -322,6 +322,12 @@ func (fr *FileResult) checkEntity(cache *blueprint.Cache, src Source, e *entity.
 			return
 		}
 		fr.Broken = append(fr.Broken, err)
+		n, ptr := e.Node, ""
+		if bpNode != nil {
+			n, ptr = bpNode, "/blueprint"
+		}
+		add(blueprint.Issue{Node: n, Pointer: ptr, Rule: "entity-not-checked",
+			Message: fmt.Sprintf("not checked: its blueprint %q is broken in the blueprint cache (see the broken-blueprint finding)", bpID)}, bpID)
 		return
 	}
 	for _, is := range bp.Validate(e) {

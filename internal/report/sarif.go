@@ -173,4 +173,7 @@ var ruleDescriptions = map[string]string{
 	"yaml-multiple-documents": "A YAML file holds a second document; Port reads only the first.",
 	"yaml-tab-indent":         "A tab indents a YAML line; YAML indents with spaces.",
 	"yaml-ambiguous-scalar":   "An unquoted YAML value that YAML 1.1 (Port's Python-based integrations) reads as another type or value.",
+	"file-reference":          "A file:// property value names a file that is missing, outside the repository, not a regular file, too large, or whose content does not parse.",
+	"broken-blueprint":        "A cached blueprint that Port would reject or that does not compile.",
+	"entity-not-checked":      "An entity whose blueprint is broken, so it could not be checked.",
 }
