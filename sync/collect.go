@@ -59,6 +59,9 @@ func newCollection() *collection {
 // HEAD no longer defines it, whatever the diff says.
 func (s *syncer) buildPlan(ctx context.Context, b baseChoice, head gitdiff.Hash, pending pendingSet, res *report.SyncResult) (Plan, map[Key]Item, error) {
 	matchFn := func(p string) bool { _, _, ok := s.match(p); return ok }
+	if !b.full {
+		s.base = b.hash
+	}
 	pendKeys, pendFiles := pending.keys()
 	var changes []gitdiff.Change
 	if b.full || pending.Everything {

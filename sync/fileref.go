@@ -76,6 +76,21 @@ func (s *syncer) referencing(base, head gitdiff.Hash, have map[string]bool) ([]g
 	return out, nil
 }
 
+// substituteBase replaces the file:// values of ents, parsed from data
+// (an entity file at the base), with their targets' content at the base
+// commit, so that an entity whose file and targets are unchanged has the
+// same body on both sides. A value that cannot be replaced stays as
+// written (the entity then differs from HEAD's and is sent again).
+func (s *syncer) substituteBase(file, defaultBP string, data []byte, ents []entity.Entity) {
+	if s.base.IsZero() || !lint.MayReference(data) {
+		return
+	}
+	l := &lint.Linter{Cache: s.cache, Refs: s.commitRefs(s.base)}
+	for i := range ents {
+		l.Substitute(lint.Source{File: file, Blueprint: defaultBP}, &ents[i])
+	}
+}
+
 // parseEntityFile parses an entity file as YAML when its name says so, as
 // JSON otherwise.
 func parseEntityFile(rel string, data []byte) (*entity.Value, []entity.Diagnostic, error) {

@@ -38,6 +38,15 @@ func TestFileRefSentAndFollowed(t *testing.T) {
 		t.Fatalf("pay in Port: %s, want %s", got, want)
 	}
 
+	// The entity file is reformatted, its targets unchanged: nothing is
+	// sent (the base side is read with its targets too).
+	f.write(map[string]string{"catalog/docs/doc.json": "{\"identifier\": \"pay\", \"blueprint\": \"doc\",\n \"properties\": {\"readme\": \"file://./README.md\", \"config\": \"file://conf/pay.yaml\"}}\n"})
+	f.commit("reformat")
+	f.srv.ResetRequests()
+	if r := f.sync(nil); r.err != nil || f.upsertsSent() != 0 {
+		t.Fatalf("reformat: err=%v, %d upserts, want none\n%s", r.err, f.upsertsSent(), r.out)
+	}
+
 	// The working tree is never read: an uncommitted edit is not sent.
 	f.write(map[string]string{"catalog/docs/README.md": "# uncommitted\n"})
 	f.git("stash", "-q")
@@ -62,7 +71,7 @@ func TestFileRefSentAndFollowed(t *testing.T) {
 	if !errors.Is(r.err, cmdutil.ErrFindings) {
 		t.Fatalf("removed target: err=%v\n%s", r.err, r.out)
 	}
-	for _, w := range []string{"│ doc       │       0 │       0 │       0 │         0 │           0 │       1 │", `catalog/docs/doc.json:1:68: error: property "readme": "file://./README.md": catalog/docs/README.md does not exist [file-reference]`, "held", "doc/pay"} {
+	for _, w := range []string{"│ doc       │       0 │       0 │       0 │         0 │           0 │       1 │", `catalog/docs/doc.json:2:27: error: property "readme": "file://./README.md": catalog/docs/README.md does not exist [file-reference]`, "held", "doc/pay"} {
 		if !strings.Contains(r.out, w) {
 			t.Errorf("output lacks %q:\n%s", w, r.out)
 		}

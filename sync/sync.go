@@ -237,7 +237,8 @@ type syncer struct {
 	prune  bool
 	prefix string // the config root relative to the git work tree, "" or "dir/"
 	head   gitdiff.Hash
-	lock   *lock // nil: no lock (dry run, --state none)
+	base   gitdiff.Hash // the base commit, once chosen (zero: none, or a full sync)
+	lock   *lock        // nil: no lock (dry run, --state none)
 }
 
 // countInvalid counts, per blueprint, the entities that are invalid (however
@@ -534,6 +535,7 @@ func (s *syncer) items(file, defaultBP string, data []byte) []Item {
 		return nil
 	}
 	ents, _ := entity.Extract(root)
+	s.substituteBase(file, defaultBP, data, ents)
 	var out []Item
 	for _, e := range ents {
 		bp := e.Blueprint

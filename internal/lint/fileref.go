@@ -230,6 +230,17 @@ func (l *Linter) resolveRefs(fr *FileResult, src Source, e *entity.Entity) (subs
 	return subs, slices.Compact(refs)
 }
 
+// Substitute replaces e's file:// property values with their targets'
+// content, as a check does, but reports nothing: it says whether every
+// such value could be replaced. sync uses it for the base side of a
+// change, so that an entity whose file and targets did not change compares
+// equal.
+func (l *Linter) Substitute(src Source, e *entity.Entity) bool {
+	var fr FileResult
+	l.resolveRefs(&fr, src, e)
+	return len(fr.Findings) == 0
+}
+
 // annotate names the target in every finding about a substituted value,
 // and drops the findings about a value whose target could not be had
 // (its file-reference finding says why): they would be about the file://
