@@ -3,6 +3,8 @@ package sync
 import (
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -93,5 +95,29 @@ func TestFileRefSentAndFollowed(t *testing.T) {
 	}
 	if got := f.catalog("doc")["pay"]; !strings.Contains(got, "v3") {
 		t.Fatalf("pay in Port: %s", got)
+	}
+}
+
+// A target committed as a symbolic link is never followed, whatever it
+// points at: a finding, nothing sent.
+func TestFileRefSymlinkInCommitIsNotFollowed(t *testing.T) {
+	f := newFixture(t)
+	if err := f.srv.AddBlueprint(json.RawMessage(docBP)); err != nil {
+		t.Fatal(err)
+	}
+	f.write(map[string]string{
+		".port/blueprints/doc.json": docBP,
+		"catalog/doc.json":          `{"identifier": "pay", "blueprint": "doc", "properties": {"readme": "file://secret.md"}}`,
+	})
+	if err := os.Symlink("/etc/passwd", filepath.Join(f.dir, "secret.md")); err != nil {
+		t.Fatal(err)
+	}
+	f.commit("link")
+	r := f.sync(nil)
+	if !errors.Is(r.err, cmdutil.ErrFindings) || !strings.Contains(r.out, `"file://secret.md": secret.md cannot be read: not a regular file: a symbolic link (links in git are never followed) [file-reference]`) {
+		t.Fatalf("err=%v\n%s", r.err, r.out)
+	}
+	if strings.Contains(r.out, "root:") || len(f.catalog("doc")) != 0 {
+		t.Fatalf("the link was followed or the entity sent:\n%s", r.out)
 	}
 }
