@@ -86,9 +86,7 @@ func (s *syncer) substituteBase(file, defaultBP string, data []byte, ents []enti
 		return
 	}
 	l := &lint.Linter{Cache: s.cache, Refs: s.commitRefs(s.base)}
-	for i := range ents {
-		l.Substitute(lint.Source{File: file, Blueprint: defaultBP}, &ents[i])
-	}
+	l.Substitute(lint.Source{File: file, Blueprint: defaultBP}, ents)
 }
 
 // parseEntityFile parses an entity file as YAML when its name says so, as

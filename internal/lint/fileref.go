@@ -126,6 +126,23 @@ func MayReference(data []byte) bool {
 	return false
 }
 
+// maxRefBytesPerFile bounds the file:// content that the entities of one
+// entity file take in, all values together (a file of 80,000 entities that
+// each name the same 1 MiB file would otherwise take 80 GB).
+const maxRefBytesPerFile = safefile.MaxEntityFile
+
+// refState is what the file:// values of one entity file have read: each
+// target once, and how many bytes of content they may still take in.
+type refState struct {
+	read map[string]refRead
+	left int64
+}
+
+type refRead struct {
+	data []byte
+	err  error
+}
+
 // substitution is a property whose file:// value was replaced by the
 // content of its target.
 type substitution struct {
@@ -175,11 +192,24 @@ func (l *Linter) resolveRefs(fr *FileResult, src Source, e *entity.Entity) (subs
 		if l.Refs == nil {
 			continue // nothing to read targets with: the value stays as written
 		}
-		data, err := l.Refs.ReadRef(target)
+		if fr.refs == nil {
+			fr.refs = &refState{read: map[string]refRead{}, left: maxRefBytesPerFile}
+		}
+		rr, ok := fr.refs.read[target]
+		if !ok {
+			rr.data, rr.err = l.Refs.ReadRef(target)
+			fr.refs.read[target] = rr
+		}
+		data, err := rr.data, rr.err
 		if err != nil {
 			fail("%s: %s", quoteRef(v.Str), describeRefError(target, err))
 			continue
 		}
+		if int64(len(data)) > fr.refs.left {
+			fail("%s: the file:// contents of this entity file add up to more than %s, the limit (see Security in the README)", quoteRef(v.Str), safefile.Size(maxRefBytesPerFile))
+			continue
+		}
+		fr.refs.left -= int64(len(data))
 		if bp == nil && bpID != "" {
 			bp, _ = l.Cache.Get(bpID)
 		}
@@ -230,14 +260,16 @@ func (l *Linter) resolveRefs(fr *FileResult, src Source, e *entity.Entity) (subs
 	return subs, slices.Compact(refs)
 }
 
-// Substitute replaces e's file:// property values with their targets'
-// content, as a check does, but reports nothing: it says whether every
+// Substitute replaces the file:// property values of ents (the entities
+// of one file) with their targets' content, as a check does, but reports nothing: it says whether every
 // such value could be replaced. sync uses it for the base side of a
 // change, so that an entity whose file and targets did not change compares
 // equal.
-func (l *Linter) Substitute(src Source, e *entity.Entity) bool {
+func (l *Linter) Substitute(src Source, ents []entity.Entity) bool {
 	var fr FileResult
-	l.resolveRefs(&fr, src, e)
+	for i := range ents {
+		l.resolveRefs(&fr, src, &ents[i])
+	}
 	return len(fr.Findings) == 0
 }
 

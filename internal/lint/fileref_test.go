@@ -201,3 +201,38 @@ func TestMayReference(t *testing.T) {
 		}
 	}
 }
+
+// Many entities naming one large target: the target is read once per file,
+// and the content one entity file takes in is bounded.
+func TestFileRefBudgetPerFile(t *testing.T) {
+	big := []byte(strings.Repeat("x", 1_000_000))
+	reads := 0
+	l := &Linter{Cache: cache(t, map[string]string{"service": docsBlueprint}), Refs: RefFunc(func(p string) ([]byte, error) {
+		reads++
+		return big, nil
+	})}
+	var b strings.Builder
+	b.WriteString("[")
+	const n = 40
+	for i := range n {
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		b.WriteString(`{"identifier": "e` + string(rune('a'+i%26)) + string(rune('a'+i/26)) + `", "properties": {"readme": "file://big.md"}}`)
+	}
+	b.WriteString("]")
+	res, err := l.Run(context.Background(), []Source{source("entity.json", b.String())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	over := 0
+	for _, f := range res.Findings {
+		if f.Rule == "file-reference" && strings.Contains(f.Message, "add up to more than 32 MiB") {
+			over++
+		}
+	}
+	// 32 MiB holds 33 copies of 1,000,000 bytes.
+	if reads != 1 || over != n-33 || len(res.Findings) != over {
+		t.Fatalf("reads = %d, over-budget findings = %d (want 1, %d); findings: %d", reads, over, n-33, len(res.Findings))
+	}
+}

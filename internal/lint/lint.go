@@ -166,6 +166,7 @@ type FileResult struct {
 	Entities []Entity
 	// Broken are broken cached blueprints the file's entities use.
 	Broken []error
+	refs   *refState // what the file's file:// values read
 }
 
 // arenas hold parse-tree memory for files whose trees are dropped once
