@@ -74,7 +74,9 @@ parses the entity files that changed, validates them, and upserts (and with
 --prune deletes) the entities that changed, in bulk. The state moves to HEAD
 only when every entity was synced; what a run that did not finish may have
 written is recorded first and checked again by the next run. A file at HEAD
-that is broken never causes a delete. One sync runs at a time per
+that is broken never causes a delete. A property set to file://path is sent as
+the content of that file at HEAD; a change of that file alone re-sends
+the entity. One sync runs at a time per
 repository and branch (others wait, up to --lock-wait). With --post-merge,
 sync runs only when HEAD is what the upstream branch has.
 

@@ -62,8 +62,11 @@ func NewCommand(io *cmdutil.IO, version string) *cli.Command {
 		Description: `Checks entity files (JSON: one entity or an array of them) against the
 blueprint schemas in the blueprint cache: JSON syntax, duplicate keys,
 identifiers, properties (types, enums, patterns, formats, required),
-relations and teams. With no FILE, every entity file the configuration
-matches under the repository root is checked.
+relations and teams. A property set to file://path is checked as the
+content of that file (relative to the repository root, or with ./ and ../
+to the entity file). A broken cached blueprint is a finding at its keyword
+(exit 2). With no FILE, every entity file the configuration matches under
+the repository root is checked.
 
 Exit codes: 0 valid (warnings allowed), 1 errors found, 2 usage or
 configuration error, 3 could not run.
