@@ -358,6 +358,9 @@ func parseRelation(m entity.Member, fail func(*entity.Value, string, ...any) err
 			*dst = n.Bool
 		}
 	}
+	if r.Many && r.Required {
+		return Relation{}, fail(v.Get("required"), "relation %q: many and required cannot both be true (Port rejects such a relation)", m.Key)
+	}
 	return r, nil
 }
 

@@ -28,6 +28,8 @@ func TestPortRulesForBlueprintSchemas(t *testing.T) {
 			2, 37, `property "u": format "uri" is not one of date-time, url, email`},
 		{"unknown spec", "{\"identifier\": \"b\", \"schema\": {\"properties\": {\n  \"s\": {\"type\": \"string\", \"spec\": \"swagger\"}}}}",
 			2, 35, `property "s": spec "swagger" is not one of open-api, async-api, embedded-url`},
+		{"many and required", "{\"identifier\": \"b\", \"schema\": {\"properties\": {}},\n \"relations\": {\"r\": {\"target\": \"b\", \"many\": true, \"required\": true}}}",
+			2, 63, `relation "r": many and required cannot both be true`},
 		{"keyword of the wrong type", "{\"identifier\": \"b\", \"schema\": {\"properties\": {\n  \"m\": {\"type\": \"string\",\n    \"minLength\": \"five\"}}}}",
 			3, 18, `property "m" does not compile: "minLength": `},
 	}
