@@ -51,8 +51,9 @@ func NewCommand(io *cmdutil.IO, version string) *cli.Command {
 		Usage: "manage the blueprint cache",
 		Description: `Examples:
    port-gitops blueprints pull
-   port-gitops blueprints pull --check`,
-		Subcommands: []*cli.Command{{
+   port-gitops blueprints pull --check
+   port-gitops blueprints check`,
+		Subcommands: []*cli.Command{checkCommand(io, version), {
 			Name:      "pull",
 			Usage:     "fetch blueprints from Port into the blueprint cache",
 			ArgsUsage: "[ID...]",

@@ -59,6 +59,9 @@ func newCollection() *collection {
 // HEAD no longer defines it, whatever the diff says.
 func (s *syncer) buildPlan(ctx context.Context, b baseChoice, head gitdiff.Hash, pending pendingSet, res *report.SyncResult) (Plan, map[Key]Item, error) {
 	matchFn := func(p string) bool { _, _, ok := s.match(p); return ok }
+	if !b.full {
+		s.base = b.hash
+	}
 	pendKeys, pendFiles := pending.keys()
 	var changes []gitdiff.Change
 	if b.full || pending.Everything {
@@ -94,6 +97,16 @@ func (s *syncer) buildPlan(ctx context.Context, b baseChoice, head gitdiff.Hash,
 	have := map[string]bool{}
 	for _, ch := range changes {
 		have[ch.Path] = true
+	}
+	if !b.full && !pending.Everything {
+		more, err := s.referencing(b.hash, head, have)
+		if err != nil {
+			return Plan{}, nil, err
+		}
+		for _, ch := range more {
+			have[ch.Path] = true
+		}
+		changes = append(changes, more...)
 	}
 	var extra []string
 	for p := range pendFiles {
@@ -297,7 +310,7 @@ func (s *syncer) collect(ctx context.Context, changes []gitdiff.Change, c *colle
 	if len(sources) == 0 {
 		return nil
 	}
-	linter := &lint.Linter{Cache: s.cache, KeepNodes: true, Tuning: s.cfg.Tuning}
+	linter := &lint.Linter{Cache: s.cache, KeepNodes: true, Tuning: s.cfg.Tuning, Refs: s.commitRefs(s.head)}
 	lr, err := linter.Run(ctx, sources)
 	if err != nil {
 		return err

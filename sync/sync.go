@@ -77,7 +77,9 @@ parses the entity files that changed, validates them, and upserts (and with
 --prune deletes) the entities that changed, in bulk. The state moves to HEAD
 only when every entity was synced; what a run that did not finish may have
 written is recorded first and checked again by the next run. A file at HEAD
-that is broken never causes a delete. One sync runs at a time per
+that is broken never causes a delete. A property set to file://path is sent as
+the content of that file at HEAD; a change of that file alone re-sends
+the entity. One sync runs at a time per
 repository and branch (others wait, up to --lock-wait). With --post-merge,
 sync runs only when HEAD is what the upstream branch has.
 
@@ -242,7 +244,9 @@ type syncer struct {
 	client *portapi.Client // nil: offline dry run
 	prune  bool
 	prefix string // the config root relative to the git work tree, "" or "dir/"
-	lock   *lock  // nil: no lock (dry run, --state none)
+	head   gitdiff.Hash
+	base   gitdiff.Hash // the base commit, once chosen (zero: none, or a full sync)
+	lock   *lock        // nil: no lock (dry run, --state none)
 }
 
 // countInvalid counts, per blueprint, the entities that are invalid (however
@@ -316,6 +320,7 @@ func (s *syncer) run(ctx context.Context) (*report.SyncResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("resolve HEAD: %w", err)
 	}
+	s.head = head
 	if err := s.checkCheckout(head); err != nil {
 		return nil, err
 	}
@@ -545,6 +550,7 @@ func (s *syncer) items(file, defaultBP string, data []byte) []Item {
 		return nil
 	}
 	ents, _ := entity.Extract(root)
+	s.substituteBase(file, defaultBP, data, ents)
 	var out []Item
 	for _, e := range ents {
 		bp := e.Blueprint

@@ -182,7 +182,7 @@ func TestCachedBlueprintRefOutsideIsExit2(t *testing.T) {
 		"a/entity.json":             `{"identifier": "a", "blueprint": "svc", "properties": {"tier": "x"}}`,
 	})
 	r := runDeadline(t, root, Options{})
-	if cmdutil.ExitCode(r.err) != cmdutil.ExitUsage || !strings.Contains(r.err.Error(), filepath.FromSlash(".port/blueprints/svc.json")+":3:20: broken cached blueprint: $ref") {
+	if cmdutil.ExitCode(r.err) != cmdutil.ExitUsage || !strings.Contains(r.out, ".port/blueprints/svc.json:3:20: error: $ref") {
 		t.Fatalf("err=%v\n%s", r.err, r.out)
 	}
 }

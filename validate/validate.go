@@ -74,8 +74,11 @@ func NewCommand(io *cmdutil.IO, version string) *cli.Command {
 		Description: `Checks entity files (JSON: one entity or an array of them) against the
 blueprint schemas in the blueprint cache: JSON syntax, duplicate keys,
 identifiers, properties (types, enums, patterns, formats, required),
-relations and teams. With no FILE, every entity file the configuration
-matches under the repository root is checked.
+relations and teams. A property set to file://path is checked as the
+content of that file (relative to the repository root, or with ./ and ../
+to the entity file). A broken cached blueprint is a finding at its keyword
+(exit 2). With no FILE, every entity file the configuration matches under
+the repository root is checked.
 
 Exit codes: 0 valid (warnings allowed), 1 errors found, 2 usage or
 configuration error, 3 could not run.
@@ -117,7 +120,8 @@ Examples:
 // found and reported.
 func Run(ctx context.Context, opts Options) error {
 	err := run(ctx, opts)
-	if err != nil && opts.Format == "json" && !errors.Is(err, cmdutil.ErrFindings) && ctx.Err() == nil {
+	var reported *reportedError
+	if err != nil && opts.Format == "json" && !errors.Is(err, cmdutil.ErrFindings) && !errors.As(err, &reported) && ctx.Err() == nil {
 		// jq and friends read stdout: give them a document too. The message
 		// also goes to stderr, from main.
 		if rerr := report.RenderJSONError(opts.IO.Out, err.Error(), cmdutil.ExitCode(err)); rerr != nil {
@@ -183,11 +187,15 @@ func run(ctx context.Context, opts Options) error {
 		if err != nil {
 			return err
 		}
+		linter.Refs = st.refs
 		res, err = linter.Run(ctx, st.sources)
 		if err == nil && st.same != nil {
 			res, err = st.againstOthers(ctx, linter, res)
 		}
 	case len(opts.Files) == 0:
+		if linter.Refs, err = worktreeRefs(cfg); err != nil {
+			return err
+		}
 		// Each walker checks the files it finds as it finds them.
 		workers := opts.Workers
 		if workers == 0 {
@@ -206,17 +214,26 @@ func run(ctx context.Context, opts Options) error {
 		if serr != nil {
 			return serr
 		}
+		if linter.Refs, err = worktreeRefs(cfg); err != nil {
+			return err
+		}
 		res, err = linter.Run(ctx, sources)
 	}
 	if err != nil {
 		return err
 	}
+	var broken error
 	if len(res.BlueprintErrors) > 0 {
-		msgs := make([]string, len(res.BlueprintErrors))
-		for i, e := range res.BlueprintErrors {
-			msgs[i] = displayError(opts.IO, e)
+		// Each broken blueprint is a finding at its cache file; every
+		// other file is still checked and reported; exit 2.
+		bf, err := brokenBlueprintFindings(cfg, opts.IO, res.BlueprintErrors)
+		if err != nil {
+			return err
 		}
-		return cmdutil.Usage(errors.New(strings.Join(msgs, "\n")))
+		res.Findings = append(res.Findings, bf...)
+		report.Sort(res.Findings)
+		broken = &reportedError{cmdutil.Usagef("%d cached %s broken (reported above): fix %s, or run port-gitops blueprints pull; port-gitops blueprints check lists every problem",
+			len(bf), plural(len(bf), "blueprint is", "blueprints are"), plural(len(bf), "it", "them"))}
 	}
 	if used != nil {
 		res.Findings = append(res.Findings, used.findings(cfg, res.Files, opts.AllowEmpty)...)
@@ -229,6 +246,9 @@ func run(ctx context.Context, opts Options) error {
 	}
 	if err := unreadable(res.Findings); err != nil {
 		return err
+	}
+	if broken != nil {
+		return broken
 	}
 	if errs > 0 {
 		return cmdutil.ErrFindings
@@ -344,6 +364,8 @@ type staged struct {
 	before  []lint.Source
 	same    func() []lint.Source
 	workers int
+	// refs reads file:// targets as staged.
+	refs lint.RefReader
 }
 
 // stagedSources lists the entity files staged in the git index and reads
@@ -363,6 +385,7 @@ func stagedSources(cfg *config.Config, opts Options) (staged, error) {
 	if rel, err := filepath.Rel(top, cfg.Root); err == nil && rel != "." {
 		prefix = filepath.ToSlash(rel) + "/"
 	}
+	st.refs = stagedRefs(repo, prefix, opts.IO.Env("GIT_INDEX_FILE"))
 	var only map[string]bool
 	if len(opts.Files) > 0 {
 		only = map[string]bool{}

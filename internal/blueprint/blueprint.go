@@ -52,6 +52,8 @@ type Blueprint struct {
 	TeamInherited bool
 
 	hasDefault map[string]bool
+	// types maps a schema property to its "type" (string, number, ...).
+	types map[string]string
 	// unchecked maps a property identifier to the patterns inside its schema
 	// that Go's regexp cannot compile and so are not checked locally.
 	unchecked map[string][]string
@@ -250,8 +252,8 @@ func (c *Cache) Parse(id, file string, data []byte) (*Blueprint, error) {
 	props := map[string]any{}
 	if propsNode != nil {
 		for _, m := range propsNode.Members {
-			if m.Value.Kind != entity.KindObject {
-				return nil, fail(m.Value, "property %q must be an object", m.Key)
+			if n, msg := checkProperty(m); n != nil {
+				return nil, fail(n, "%s", msg)
 			}
 			if err := checkRefs(file, m.Value); err != nil {
 				return nil, err
@@ -269,6 +271,12 @@ func (c *Cache) Parse(id, file string, data []byte) (*Blueprint, error) {
 			}
 			if _, ok := def["default"]; ok {
 				bp.hasDefault[m.Key] = true
+			}
+			if t, ok := def["type"].(string); ok {
+				if bp.types == nil {
+					bp.types = map[string]string{}
+				}
+				bp.types[m.Key] = t
 			}
 			props[m.Key] = def
 			bp.Properties = append(bp.Properties, m.Key)
@@ -315,7 +323,17 @@ func (c *Cache) Parse(id, file string, data []byte) (*Blueprint, error) {
 	}
 	schemas, chunk, err := c.compileProperties(id, props)
 	if err != nil {
-		return nil, fail(propsNode, "%v", err)
+		at := propsNode
+		var pe *propertyCompileError
+		if errors.As(err, &pe) {
+			if n := propsNode.Get(pe.prop); n != nil {
+				at = n
+				if deep := n.Lookup(pe.loc); deep != nil {
+					at = deep
+				}
+			}
+		}
+		return nil, fail(at, "%v", err)
 	}
 	bp.schemas, bp.chunk = schemas, chunk
 	return bp, nil
@@ -339,6 +357,9 @@ func parseRelation(m entity.Member, fail func(*entity.Value, string, ...any) err
 			}
 			*dst = n.Bool
 		}
+	}
+	if r.Many && r.Required {
+		return Relation{}, fail(v.Get("required"), "relation %q: many and required cannot both be true (Port rejects such a relation)", m.Key)
 	}
 	return r, nil
 }
@@ -389,7 +410,7 @@ func (c *Cache) compileProperties(id string, props map[string]any) ([]*jsonschem
 			// Name the property at fault: compile each on its own.
 			for _, k := range part {
 				if _, perr := compileOne("property-"+url.PathEscape(k), props[k]); perr != nil {
-					return nil, nil, fmt.Errorf("property %q does not compile: %s", k, firstLine(perr.Error()))
+					return nil, nil, compileError(k, perr)
 				}
 			}
 			return nil, nil, fmt.Errorf("schema does not compile: %s", firstLine(err.Error()))
@@ -464,3 +485,8 @@ func dropUncompilablePatterns(v any) []string {
 	sort.Strings(dropped)
 	return dropped
 }
+
+// PropertyType returns the "type" of schema property name (string, number,
+// boolean, object or array), or "" when the blueprint has no such property
+// or it names no type.
+func (b *Blueprint) PropertyType(name string) string { return b.types[name] }

@@ -260,7 +260,7 @@ func TestBrokenBlueprints(t *testing.T) {
 		{"bad json", "{\n  \"identifier\": \"b\",\n  \"schema\": {\n", "b.json:4:1: broken cached blueprint"},
 		{"no schema", `{"identifier": "b"}`, `no "schema" object`},
 		{"wrong identifier", `{"identifier": "c", "schema": {"properties": {}}}`, `does not match the file name`},
-		{"schema does not compile", `{"identifier": "b", "schema": {"properties": {"p": {"type": "strang"}}}}`, `property "p" does not compile`},
+		{"schema does not compile", `{"identifier": "b", "schema": {"properties": {"p": {"type": "strang"}}}}`, `property "p": type "strang" is not one of string, number, boolean, object, array`},
 		{"bad relation", `{"identifier": "b", "schema": {"properties": {}}, "relations": {"r": {"many": true}}}`, `relation "r" has no target`},
 	}
 	for _, c := range cases {

@@ -54,6 +54,8 @@ type Entity struct {
 	// Valid is false when any error finding concerns this entity (or its file
 	// could not be parsed whole).
 	Valid bool
+	// Refs are the repository paths its file:// property values name.
+	Refs []string
 }
 
 // Result is what a run found.
@@ -83,6 +85,10 @@ type Linter struct {
 	// and path, and requirements beyond the blueprints'. nil changes
 	// nothing.
 	Tuning *config.Tuning
+	// Refs reads the targets of file:// property values, whose content
+	// then stands for the value (checked, and in Entity.Node). Nil leaves
+	// such values as written.
+	Refs RefReader
 }
 
 // Run checks every source, in parallel, and then the entities across files
@@ -165,6 +171,7 @@ type FileResult struct {
 	Entities []Entity
 	// Broken are broken cached blueprints the file's entities use.
 	Broken []error
+	refs   *refState // what the file's file:// values read
 }
 
 // arenas hold parse-tree memory for files whose trees are dropped once
@@ -216,7 +223,13 @@ func (l *Linter) File(src Source) (fr FileResult) {
 	fr.addProblems(src.File, problems...)
 	for i := range ents {
 		e := &ents[i]
+		n, kept := len(fr.Findings), len(fr.Entities)
+		subs, refs := l.resolveRefs(&fr, src, e)
 		fr.checkEntity(l.Cache, src, e)
+		fr.Findings = append(fr.Findings[:n], annotate(fr.Findings[n:], subs)...)
+		if len(fr.Entities) > kept {
+			fr.Entities[kept].Refs = refs
+		}
 		fr.checkRequired(l.Tuning, src, e)
 	}
 	// Severities as the configuration sets them, before they decide which
@@ -320,6 +333,12 @@ func (fr *FileResult) checkEntity(cache *blueprint.Cache, src Source, e *entity.
 			return
 		}
 		fr.Broken = append(fr.Broken, err)
+		n, ptr := e.Node, ""
+		if bpNode != nil {
+			n, ptr = bpNode, "/blueprint"
+		}
+		add(blueprint.Issue{Node: n, Pointer: ptr, Rule: "entity-not-checked",
+			Message: fmt.Sprintf("not checked: its blueprint %q is broken in the blueprint cache (see the broken-blueprint finding)", bpID)}, bpID)
 		return
 	}
 	for _, is := range bp.Validate(e) {

@@ -186,4 +186,7 @@ var ruleDescriptions = map[string]string{
 	"required-by-config":      "The configuration requires a property, relation or team that the entity does not set.",
 	"rule-matches-nothing":    "An entities rule of the configuration matches no file.",
 	"no-entity-files":         "The configuration's rules match no entity file at all.",
+	"file-reference":          "A file:// property value names a file that is missing, outside the repository, not a regular file, too large, or whose content does not parse.",
+	"broken-blueprint":        "A cached blueprint that Port would reject or that does not compile.",
+	"entity-not-checked":      "An entity whose blueprint is broken, so it could not be checked.",
 }

@@ -32,6 +32,10 @@ const (
 	MaxBlueprintFile = 8 << 20
 	// MaxConfigFile is the largest configuration file read.
 	MaxConfigFile = 1 << 20
+	// MaxReferencedFile is the largest file a file:// property value may
+	// name: its content goes into one entity, and Port takes at most 1 MiB
+	// a request.
+	MaxReferencedFile = 1 << 20
 )
 
 // Errors that callers may test with errors.Is.

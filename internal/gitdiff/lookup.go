@@ -1,0 +1,57 @@
+package gitdiff
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+)
+
+// ErrNotFile means a path names something other than a regular or
+// executable file: a directory, a symbolic link or a submodule.
+var ErrNotFile = errors.New("not a regular file")
+
+// Lookup returns the blob of the regular or executable file at path
+// (slash-separated) in commit's tree. It reads only the trees on the way to
+// path. A path that is not there is fs.ErrNotExist; a directory, a symbolic
+// link (never followed) or a submodule is ErrNotFile, with what it is.
+func (r *Repo) Lookup(commit Hash, path string) (Hash, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	tree, err := r.commitTree(commit)
+	if err != nil {
+		return ZeroHash, fmt.Errorf("look up %s in %s: %w", path, short(commit), err)
+	}
+	parts := strings.Split(path, "/")
+	for i, name := range parts {
+		entries, err := r.loadTree(tree)
+		if err != nil {
+			return ZeroHash, fmt.Errorf("look up %s in %s: %w", path, short(commit), err)
+		}
+		var found *treeEntry
+		for j := range entries {
+			if string(entries[j].name) == name {
+				found = &entries[j]
+				break
+			}
+		}
+		switch {
+		case found == nil:
+			return ZeroHash, fs.ErrNotExist
+		case i == len(parts)-1:
+			switch {
+			case found.isFile():
+				return found.fileHash(), nil
+			case found.isTree():
+				return ZeroHash, fmt.Errorf("%w: a directory", ErrNotFile)
+			case found.mode&modeTypeMask == 0o120000:
+				return ZeroHash, fmt.Errorf("%w: a symbolic link (links in git are never followed)", ErrNotFile)
+			}
+			return ZeroHash, fmt.Errorf("%w: a submodule", ErrNotFile)
+		case !found.isTree():
+			return ZeroHash, fs.ErrNotExist
+		}
+		tree = found.hash
+	}
+	return ZeroHash, fs.ErrNotExist
+}
