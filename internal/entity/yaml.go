@@ -372,6 +372,23 @@ func (c *yamlConv) syntaxError(err error) error {
 	m := yamlErrLine.FindStringSubmatch(msg)
 	if m == nil {
 		msg = strings.TrimPrefix(msg, "yaml: ")
+		// yaml/v3 gives no line for an unknown anchor: point at the first
+		// alias of that name.
+		var name string
+		if n, _ := fmt.Sscanf(msg, "unknown anchor %s referenced", &name); n == 1 {
+			name = strings.Trim(name, "'")
+			for i := bytes.Index(c.data, []byte("*"+name)); i >= 0; {
+				end := i + 1 + len(name)
+				if end == len(c.data) || !isAnchorByte(c.data[end]) {
+					return c.errAt(i, fmt.Sprintf("unknown anchor %q: no &%s before this alias", name, name))
+				}
+				j := bytes.Index(c.data[end:], []byte("*"+name))
+				if j < 0 {
+					break
+				}
+				i = end + j
+			}
+		}
 		return c.errAt(len(c.data), msg)
 	}
 	line, _ := strconv.Atoi(m[1])
@@ -494,6 +511,12 @@ func (c *yamlConv) contentOffset(n *yaml.Node) int {
 		off = len(d)
 	}
 	return off
+}
+
+// isAnchorByte reports a byte that may continue an anchor or alias name
+// (anything but a space or a flow indicator).
+func isAnchorByte(b byte) bool {
+	return !isYAMLSpace(b) && b != ',' && b != '[' && b != ']' && b != '{' && b != '}'
 }
 
 func isYAMLSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' }
