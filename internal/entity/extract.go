@@ -119,7 +119,7 @@ func notEntityFile(root *Value) (Problem, bool) {
 		}
 	}
 	return Problem{Pos: root.Pos, Rule: RuleNotEntityFile,
-		Message: "not a Port entity file: no identifier (it holds none of an entity's keys; if the file belongs to another tool, list it in the configuration rule's exclude)"}, true
+		Message: "not a Port entity file: no identifier (it holds none of an entity's keys); if the file belongs to another tool, list it in the exclude globs of the configuration's entities rule"}, true
 }
 
 func extractOne(ents []Entity, probs []Problem, obj *Value, index int, ptr string) ([]Entity, []Problem) {

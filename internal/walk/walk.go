@@ -19,6 +19,7 @@ import (
 	"sync"
 
 	"github.com/port-gitops/port-gitops/internal/config"
+	"github.com/port-gitops/port-gitops/internal/entity"
 	"github.com/port-gitops/port-gitops/internal/safefile"
 )
 
@@ -29,6 +30,9 @@ type File struct {
 	Abs       string // absolute path
 	Rel       string // slash-separated, relative to the repository root
 	Blueprint string // the matching rule's blueprint ("" if none)
+	// Format is the matching rule's format: entity.FormatAuto unless the
+	// rule names one, so that the file's name decides.
+	Format entity.Format
 
 	root *safefile.Root
 	dir  *dir   // the directory it was found in, open during the callback
@@ -211,7 +215,7 @@ func (w *walker) visit(d *dir, abs, rel string) (files []File, subdirs []pending
 					continue
 				}
 			}
-			files = append(files, File{Abs: childAbs, Rel: childRel, Blueprint: r.Blueprint, root: w.root, dir: d, name: e.name, link: e.symlink})
+			files = append(files, File{Abs: childAbs, Rel: childRel, Blueprint: r.Blueprint, Format: r.Format, root: w.root, dir: d, name: e.name, link: e.symlink})
 		}
 	}
 	return files, subdirs
