@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 
@@ -46,6 +47,17 @@ func (c *collection) holdNamed(cands map[Key]Item) {
 			}
 		}
 	}
+}
+
+// sameFile reports whether an entity defined in file a at the base and in b
+// at HEAD stayed in its file: the same path, or the file converted between
+// JSON and YAML in its directory (entity.json to port.yml), which is not a
+// move and, the entity being equal, sends nothing.
+func (s *syncer) sameFile(a, b string) bool {
+	if a == b {
+		return true
+	}
+	return path.Dir(a) == path.Dir(b) && s.format(a) != s.format(b)
 }
 
 // names reports whether a file that does not parse names identifier: as a
@@ -231,7 +243,7 @@ func (s *syncer) buildPlan(ctx context.Context, b baseChoice, head gitdiff.Hash,
 	p := Plan{Unchanged: map[string]int{}}
 	for k, n := range c.news {
 		o, ok := c.old[k]
-		if !pendKeys[k] && ok && o.File == n.File && bytes.Equal(o.Body, n.Body) {
+		if !pendKeys[k] && ok && s.sameFile(o.File, n.File) && bytes.Equal(o.Body, n.Body) {
 			p.Unchanged[k.Blueprint]++
 			continue
 		}
