@@ -195,7 +195,19 @@ const MaxYAMLValues = 1 << 20
 // is a *SyntaxError of rule RuleYAMLSyntax; yaml/v3 reports only a line for
 // most syntax errors, so its column is the line's first non-blank character
 // unless the error is a tab or another character that cannot start a token.
+//
+// Most port.yml files are simple (block mappings and lists of one-line
+// scalars): those are read by a fast path that gives the same tree without
+// yaml/v3.
 func ParseYAML(data []byte) (*Value, []Diagnostic, error) {
+	if v, ok := parseYAMLFast(data); ok {
+		return v, nil, nil
+	}
+	return parseYAMLFull(data)
+}
+
+// parseYAMLFull is ParseYAML through yaml/v3, for any input.
+func parseYAMLFull(data []byte) (*Value, []Diagnostic, error) {
 	c := newYAMLConv(data)
 	if len(data) >= 2 && (data[0] == 0xFE && data[1] == 0xFF || data[0] == 0xFF && data[1] == 0xFE) {
 		return nil, nil, c.errAt(0, "file starts with a UTF-16 byte order mark: save it as UTF-8")
