@@ -118,9 +118,9 @@ func TestEntityMovedBetweenYAMLFiles(t *testing.T) {
 	f.mustSync(prune)
 	f.srv.ResetRequests()
 	f.write(map[string]string{
-		"catalog/one.yml": "- {identifier: x, blueprint: system}\n",
+		"catalog/one.yml":  "- {identifier: x, blueprint: system}\n",
 		"catalog/two.json": `[{"identifier": "z", "blueprint": "system"}, {"identifier": "y", "blueprint": "system"}]`,
-		"catalog/two.yml": "",
+		"catalog/two.yml":  "",
 	})
 	f.commit("move y, and two.yml to JSON")
 	f.mustSync(prune)

@@ -180,11 +180,17 @@ func TestGenerateCatalog(t *testing.T) {
 	}
 }
 
-func BenchmarkValidate(b *testing.B) {
+func BenchmarkValidate(b *testing.B) { benchmarkValidate(b, "json") }
+
+// BenchmarkValidateYAML is BenchmarkValidate on the same catalog as
+// port.yml files.
+func BenchmarkValidateYAML(b *testing.B) { benchmarkValidate(b, "yaml") }
+
+func benchmarkValidate(b *testing.B, format string) {
 	for _, n := range []int{1, 1000, 10000} {
 		b.Run(fmt.Sprintf("files=%d", n), func(b *testing.B) {
 			dir := b.TempDir()
-			if err := writeCatalog(dir, n); err != nil {
+			if err := writeCatalogAs(dir, n, format); err != nil {
 				b.Fatal(err)
 			}
 			opts := Options{

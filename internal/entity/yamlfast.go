@@ -47,6 +47,7 @@ type fastYAML struct {
 	src    string
 	lines  []fastLine
 	values int
+	slab   []Value
 }
 
 // fastLine is one line: where it starts, its indentation, where its text
@@ -120,7 +121,14 @@ func (p *fastYAML) newValue(off int) (*Value, bool) {
 	if p.values > MaxYAMLValues {
 		return nil, false
 	}
-	return &Value{Pos: p.pos(off)}, true
+	// Values come from slabs: one allocation for many small values.
+	if len(p.slab) == 0 {
+		p.slab = make([]Value, 32)
+	}
+	v := &p.slab[0]
+	p.slab = p.slab[1:]
+	v.Pos = p.pos(off)
+	return v, true
 }
 
 // block parses the block node whose first line is li, starting at column
@@ -538,6 +546,19 @@ func (p *fastYAML) spaces(i, end int) int {
 // quoted decodes a single- or double-quoted scalar that closes before end.
 func (p *fastYAML) quoted(off, end int) (string, int, bool) {
 	q := p.src[off]
+	// Most quoted scalars have no escape: return the text itself.
+	for i := off + 1; i < end; i++ {
+		c := p.src[i]
+		if c == q {
+			if q == '\'' && i+1 < end && p.src[i+1] == '\'' {
+				break
+			}
+			return p.src[off+1 : i], i + 1, true
+		}
+		if c == '\\' && q == '"' || c < 0x20 {
+			break
+		}
+	}
 	var b strings.Builder
 	for i := off + 1; i < end; i++ {
 		c := p.src[i]
@@ -676,6 +697,11 @@ func resolvePlain(text string, v *Value) bool {
 	switch {
 	case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '/' || c == '~':
 	case c >= '0' && c <= '9' || (c == '-' || c == '+') && len(text) > 1 && text[1] >= '0' && text[1] <= '9':
+		if plainInt(text) {
+			// Digits without a leading zero: no reader disagrees on them.
+			v.Kind, v.Num = KindNumber, text
+			return true
+		}
 		if jsonNumber.MatchString(text) && !leadingZeroInt.MatchString(text) {
 			// yaml/v3 reads a number out of float64's range as a string.
 			if _, err := strconv.ParseFloat(text, 64); err != nil {
@@ -697,7 +723,27 @@ func resolvePlain(text string, v *Value) bool {
 		return false
 	}
 	v.Kind, v.Str = KindString, text
-	v.Ambiguity = yamlAmbiguity(text, KindString)
+	// Only yes/no/on/off among words, and text with a digit first, can be
+	// read otherwise by YAML 1.1.
+	if len(text) <= 3 || c >= '0' && c <= '9' || c == '-' {
+		v.Ambiguity = yamlAmbiguity(text, KindString)
+	}
 	return true
 }
 
+// plainInt reports an integer of at most 18 digits, without a leading zero
+// or a sign other than '-': JSON, int64, and the same in YAML 1.1 and 1.2.
+func plainInt(s string) bool {
+	if s != "" && s[0] == '-' {
+		s = s[1:]
+	}
+	if s == "" || len(s) > 18 || s[0] == '0' && len(s) > 1 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -30,7 +30,7 @@ var fastSimple = []string{
 // refuse, or read as the full parse does.
 var fastCorpus = append(append([]string{}, fastSimple...),
 	"a: |\n    deep\n  less\n",
-	"mode: 0755\nwhen: 12:30\nday: 2026-01-31\nver: 1.2.3\nhex: 0x1F\n",	"a: [1, 2,]\n", "a: [1 , 2]\n", "a: {x: 1, x: 2}\n", "a: 1\na: 2\n", "a:\n", "a:\nb: 1\n", "- \n- a\n",
+	"mode: 0755\nwhen: 12:30\nday: 2026-01-31\nver: 1.2.3\nhex: 0x1F\n", "a: [1, 2,]\n", "a: [1 , 2]\n", "a: {x: 1, x: 2}\n", "a: 1\na: 2\n", "a:\n", "a:\nb: 1\n", "- \n- a\n",
 	"a: b: c\n", "a: b\n  c\n", "a: 'x' y\n", "a: [x, [y]]\n", "a: {b: {c: d}}\n", "key:value\n", "a :1\n",
 	"a: |\n\n  x\n", "a: |\n  x", "a: |2\n   x\n", "a: >\n  x\n", "a: &x 1\n", "a: *x\n", "a: !t 1\n",
 	"a: \"\\u00e9\"\n", "- - a\n", "-1: x\n", "a: -\n", "a: - b\n", "a: ]\n", "a: x]\n", "[a, b]\n", "{a: 1}\n",
@@ -108,10 +108,10 @@ func TestYAMLFastAgrees(t *testing.T) {
 // (and reports) through the full parse.
 func TestYAMLFastFallsBack(t *testing.T) {
 	for in, want := range map[string]string{
-		"a: 1\na: 2\n":       "duplicate-key",
-		"a: 1\n---\nb: 2\n":  RuleYAMLMultipleDocuments,
-		"a: [x\n":            RuleYAMLSyntax,
-		"a: b: c\n":          RuleYAMLSyntax,
+		"a: 1\na: 2\n":        "duplicate-key",
+		"a: 1\n---\nb: 2\n":   RuleYAMLMultipleDocuments,
+		"a: [x\n":             RuleYAMLSyntax,
+		"a: b: c\n":           RuleYAMLSyntax,
 		"a:\n  - x\n \t- y\n": RuleYAMLSyntax,
 	} {
 		if _, ok := parseYAMLFast([]byte(in)); ok {
@@ -172,5 +172,57 @@ func TestYAMLFastMutations(t *testing.T) {
 	}
 	if accepted < 3000 {
 		t.Errorf("only %d of 30,000 mutations took the fast path: the check checks little", accepted)
+	}
+}
+
+// benchSimpleYAML is a port.yml of the fast path's shape, about 1 KB.
+const benchSimpleYAML = `identifier: svc-00049
+title: Service 49
+team: [team-9]
+properties:
+  url: https://git.example.com/org/svc-00049
+  language: Rust
+  tier: standard
+  onCall: "@team-9"
+  owner: owner49@example.com
+  replicas: 18
+  coverage: 63.5
+  tags: [backend, group-9]
+  lastDeploy: "2026-11-22T10:49:00Z"
+  helmValues: |
+    replicaCount: 5
+    image:
+      tag: v1.49.0
+  runbook: "# Service 49\n\nRestart it."
+  public: false
+  limits:
+    cpu: 500m
+    memory: 512Mi
+  dashboard:
+    url: https://grafana.example.com/d/49
+    displayText: Grafana
+relations:
+  system: system-1
+  dependsOn: [svc-00140, svc-00225]
+`
+
+// BenchmarkParseYAMLSimple parses a port.yml the fast path reads, and the
+// same file through yaml/v3, for comparison:
+// go test ./internal/entity -run '^$' -bench ParseYAMLSimple -benchmem
+func BenchmarkParseYAMLSimple(b *testing.B) {
+	data := []byte(benchSimpleYAML)
+	if _, ok := parseYAMLFast(data); !ok {
+		b.Fatal("the benchmark file does not take the fast path")
+	}
+	for name, parse := range map[string]func([]byte) (*Value, []Diagnostic, error){"fast": ParseYAML, "full": parseYAMLFull} {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, err := parse(data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
