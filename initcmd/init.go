@@ -36,8 +36,9 @@ func NewCommand(io *cmdutil.IO) *cli.Command {
 		Name:  "init",
 		Usage: "set up port-gitops in this repository",
 		Description: `Writes .port/gitops.yaml, creates the blueprint cache directory and, where
-no entity file exists yet, an example entity.json; then prints the next
-steps. It asks nothing and never overwrites a file.
+no entity file exists yet, an example entity.json; a repository that
+already has Port's port.yml files gets a rule for them too. Then it prints
+the next steps. It asks nothing and never overwrites a file.
 
 Examples:
    port-gitops init

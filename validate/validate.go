@@ -60,8 +60,9 @@ func NewCommand(io *cmdutil.IO, version string) *cli.Command {
 		Name:      "validate",
 		Usage:     "check entity files against the cached blueprints, offline",
 		ArgsUsage: "[FILE|DIR...]",
-		Description: `Checks entity files (JSON: one entity or an array of them) against the
-blueprint schemas in the blueprint cache: JSON syntax, duplicate keys,
+		Description: `Checks entity files (JSON, or YAML such as Port's port.yml: one entity or
+an array of them) against the blueprint schemas in the blueprint cache:
+syntax, duplicate keys, YAML 1.1 pitfalls,
 identifiers, properties (types, enums, patterns, formats, required),
 relations and teams. With no FILE, every entity file the configuration
 matches under the repository root is checked.
