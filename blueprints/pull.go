@@ -555,7 +555,7 @@ func referenced(cfg *config.Config) ([]string, map[string]*placeList, error) {
 		if err != nil {
 			return
 		}
-		root, _, err := entity.Parse(data)
+		root, _, err := entity.ParseAs(nil, entity.FormatOf(f.Format, f.Rel), data)
 		if err != nil {
 			return
 		}

@@ -142,3 +142,19 @@ func TestPullFailuresWriteNothing(t *testing.T) {
 		})
 	}
 }
+
+// A port.yml names its blueprints too: pull reads it as YAML, through the
+// same rules as validate (here the defaults, which match port.yml).
+func TestPullReadsPortYML(t *testing.T) {
+	p := setup(t)
+	if err := os.WriteFile(filepath.Join(p.dir, "svc", "port.yml"), []byte("- identifier: b\n  blueprint: other\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := p.pull(nil)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if p.cached("other") == "" || p.cached("service") == "" {
+		t.Fatalf("the blueprint a port.yml names was not pulled:\n%s", out)
+	}
+}

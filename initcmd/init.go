@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -35,8 +36,9 @@ func NewCommand(io *cmdutil.IO) *cli.Command {
 		Name:  "init",
 		Usage: "set up port-gitops in this repository",
 		Description: `Writes .port/gitops.yaml, creates the blueprint cache directory and, where
-no entity file exists yet, an example entity.json; then prints the next
-steps. It asks nothing and never overwrites a file.
+no entity file exists yet, an example entity.json; a repository that
+already has Port's port.yml files gets a rule for them too. Then it prints
+the next steps. It asks nothing and never overwrites a file.
 
 Examples:
    port-gitops init
@@ -69,13 +71,21 @@ func Run(_ context.Context, opts Options) error {
 	out := opts.IO.Out
 	rel := opts.IO.Rel
 	cfgPath := filepath.Join(root, filepath.FromSlash(config.DefaultPath))
+	yamlRule := ""
+	if n, err := portYMLFiles(root, opts.Files); err != nil {
+		return err
+	} else if n > 0 {
+		yamlRule = fmt.Sprintf(`  - files: %q       # Port's GitOps files: %d in this repository, read as YAML
+    # exclude: ["tools/**/port.yml"]  # port.yml files of other tools
+`, config.DefaultYAMLGlob, n)
+	}
 	cfgBody := fmt.Sprintf(`# port-gitops configuration. Paths are relative to the repository root.
 blueprints: %s     # the blueprint cache: one <identifier>.json per blueprint
 entities:
   - files: %q
     blueprint: %s    # for entities that carry no "blueprint" key
-# prune: true                  # let sync delete entities whose files are gone
-`, config.DefaultBlueprintDir, opts.Files, opts.Blueprint)
+%s# prune: true                  # let sync delete entities whose files are gone
+`, config.DefaultBlueprintDir, opts.Files, opts.Blueprint, yamlRule)
 	wrote, err := writeNew(cfgPath, cfgBody)
 	if err != nil {
 		return err
@@ -152,6 +162,24 @@ func writeNew(path, body string) (bool, error) {
 		werr = cerr
 	}
 	return werr == nil, werr
+}
+
+// portYMLFiles counts the port.yml files (Port's own GitOps files) of the
+// repository at root that the --files glob does not cover already; 0 when
+// a configuration file exists, since init keeps it as it is.
+func portYMLFiles(root, files string) (int, error) {
+	cfg, err := config.Load(root, "")
+	if err != nil || cfg.Path != "" {
+		return 0, nil // an existing configuration stays; its mistakes are for validate
+	}
+	files0 := config.MustCompileGlob(files)
+	n := 0
+	err = walk.Walk(cfg, cfg.Root, func(f *walk.File) {
+		if path.Base(f.Rel) == "port.yml" && !files0.Match(f.Rel) {
+			n++
+		}
+	})
+	return n, err
 }
 
 func hasEntityFile(cfg *config.Config) (bool, error) {

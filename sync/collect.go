@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 
@@ -35,18 +36,58 @@ type collection struct {
 }
 
 // holdNamed holds every candidate whose identifier an unparsable file at
-// HEAD names as a JSON string: that file may be meant to define it.
+// HEAD names (see names): that file may be meant to define it.
 func (c *collection) holdNamed(cands map[Key]Item) {
 	for k := range cands {
-		q, _ := json.Marshal(k.Identifier)
 		for _, data := range c.unparsable {
-			if bytes.Contains(data, q) {
+			if names(data, k.Identifier) {
 				c.held[k] = true
 				delete(cands, k)
 				break
 			}
 		}
 	}
+}
+
+// sameFile reports whether an entity defined in file a at the base and in b
+// at HEAD stayed in its file: the same path, or the file converted between
+// JSON and YAML in its directory (entity.json to port.yml), which is not a
+// move and, the entity being equal, sends nothing.
+func (s *syncer) sameFile(a, b string) bool {
+	if a == b {
+		return true
+	}
+	return path.Dir(a) == path.Dir(b) && s.format(a) != s.format(b)
+}
+
+// names reports whether a file that does not parse names identifier: as a
+// JSON string, or (YAML writes it unquoted) as a word of its own, with no
+// character of an identifier right before or after it.
+func names(data []byte, identifier string) bool {
+	if q, _ := json.Marshal(identifier); bytes.Contains(data, q) {
+		return true
+	}
+	if identifier == "" {
+		return false
+	}
+	id := []byte(identifier)
+	for off := 0; ; {
+		i := bytes.Index(data[off:], id)
+		if i < 0 {
+			return false
+		}
+		i += off
+		end := i + len(id)
+		if (i == 0 || !identifierByte(data[i-1])) && (end == len(data) || !identifierByte(data[end])) {
+			return true
+		}
+		off = i + 1
+	}
+}
+
+// identifierByte reports a byte that can be part of a Port identifier.
+func identifierByte(b byte) bool {
+	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || strings.IndexByte("@_.+:/=-", b) >= 0
 }
 
 func newCollection() *collection {
@@ -215,7 +256,7 @@ func (s *syncer) buildPlan(ctx context.Context, b baseChoice, head gitdiff.Hash,
 	p := Plan{Unchanged: map[string]int{}}
 	for k, n := range c.news {
 		o, ok := c.old[k]
-		if !pendKeys[k] && ok && o.File == n.File && bytes.Equal(o.Body, n.Body) {
+		if !pendKeys[k] && ok && s.sameFile(o.File, n.File) && bytes.Equal(o.Body, n.Body) {
 			p.Unchanged[k.Blueprint]++
 			continue
 		}
@@ -257,13 +298,12 @@ func (s *syncer) blobs(commit gitdiff.Hash, paths []string) (map[string]gitdiff.
 
 // mayDefine says whether an entity file at HEAD defines, or might define,
 // one of keys: it parses and holds one, or it does not parse and names one's
-// identifier as a JSON string.
+// identifier (see names).
 func (s *syncer) mayDefine(path string, data []byte, keys map[Key]Item) bool {
 	rel, bp, _ := s.match(path)
-	if _, _, err := entity.Parse(data); err != nil {
+	if _, _, err := entity.ParseAs(nil, s.format(rel), data); err != nil {
 		for k := range keys {
-			q, _ := json.Marshal(k.Identifier)
-			if bytes.Contains(data, q) {
+			if names(data, k.Identifier) {
 				return true
 			}
 		}
@@ -302,7 +342,7 @@ func (s *syncer) collect(ctx context.Context, changes []gitdiff.Change, c *colle
 			h := ch.To
 			c.seen[ch.Path] = true
 			pathOf[rel] = ch.Path
-			sources = append(sources, lint.Source{File: rel, Blueprint: bp, Load: func() ([]byte, error) { return s.repo.ReadBlobMax(h, safefile.MaxEntityFile) }})
+			sources = append(sources, lint.Source{File: rel, Blueprint: bp, Format: s.format(rel), Load: func() ([]byte, error) { return s.repo.ReadBlobMax(h, safefile.MaxEntityFile) }})
 		} else if _, ok := baseByFile[rel]; !ok {
 			baseByFile[rel] = nil
 		}
@@ -369,7 +409,7 @@ func (s *syncer) collect(ctx context.Context, changes []gitdiff.Change, c *colle
 					continue
 				}
 				if data, err := s.repo.ReadBlobMax(ch.To, safefile.MaxEntityFile); err == nil {
-					if _, _, perr := entity.Parse(data); perr != nil {
+					if _, _, perr := entity.ParseAs(nil, s.format(f), data); perr != nil {
 						c.unparsable = append(c.unparsable, data)
 					}
 				}

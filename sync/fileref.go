@@ -2,7 +2,6 @@ package sync
 
 import (
 	"fmt"
-	"path"
 	"strings"
 
 	"github.com/port-gitops/port-gitops/internal/entity"
@@ -60,7 +59,11 @@ func (s *syncer) referencing(base, head gitdiff.Hash, have map[string]bool) ([]g
 			continue // an unreadable file is reported when it changes
 		}
 		rel, _, _ := s.match(f.Path)
-		root, _, err := parseEntityFile(rel, data)
+		format := entity.FormatAuto
+		if r := s.cfg.Match(rel); r != nil {
+			format = r.FileFormat(rel)
+		}
+		root, _, err := entity.ParseAs(nil, entity.FormatOf(format, rel), data)
 		if err != nil {
 			continue
 		}
@@ -87,14 +90,4 @@ func (s *syncer) substituteBase(file, defaultBP string, data []byte, ents []enti
 	}
 	l := &lint.Linter{Cache: s.cache, Refs: s.commitRefs(s.base)}
 	l.Substitute(lint.Source{File: file, Blueprint: defaultBP}, ents)
-}
-
-// parseEntityFile parses an entity file as YAML when its name says so, as
-// JSON otherwise.
-func parseEntityFile(rel string, data []byte) (*entity.Value, []entity.Diagnostic, error) {
-	switch strings.ToLower(path.Ext(rel)) {
-	case ".yml", ".yaml":
-		return entity.ParseYAML(data)
-	}
-	return entity.Parse(data)
 }

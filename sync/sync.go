@@ -294,6 +294,15 @@ func (s *syncer) render(res *report.SyncResult, color bool) error {
 	return nil
 }
 
+// format returns how the entity file rel (relative to the config root) is
+// read: its rule's format, or by its name.
+func (s *syncer) format(rel string) entity.Format {
+	if r := s.cfg.Match(rel); r != nil {
+		return r.FileFormat(rel)
+	}
+	return entity.FormatOf(entity.FormatAuto, rel)
+}
+
 // match says whether a path relative to the git work tree is an entity file,
 // and returns its path relative to the config root and its default blueprint.
 func (s *syncer) match(p string) (rel, bp string, ok bool) {
@@ -545,7 +554,7 @@ func short(sha string) string {
 // the deletes check need only identities and content, not relation targets
 // (those order upserts, which come from the validated HEAD side).
 func (s *syncer) items(file, defaultBP string, data []byte) []Item {
-	root, _, err := entity.Parse(data)
+	root, _, err := entity.ParseAs(nil, s.format(file), data)
 	if err != nil {
 		return nil
 	}

@@ -2,12 +2,14 @@ package validate
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/port-gitops/port-gitops/internal/cmdutil"
@@ -48,11 +50,21 @@ const benchBlueprint = `{
 
 // writeCatalog writes n entity files (about 1 KB each) and the blueprint
 // cache under dir. Every 50th file has a mistake, as real catalogs do.
-func writeCatalog(dir string, n int) error {
+func writeCatalog(dir string, n int) error { return writeCatalogAs(dir, n, "json") }
+
+// writeCatalogAs is writeCatalog in a format: "json" writes entity.json
+// files, "yaml" the same entities as port.yml files, written as people
+// write them (block mappings, plain scalars, flow lists, a literal block
+// for the Helm values).
+func writeCatalogAs(dir string, n int, format string) error {
 	if err := os.MkdirAll(filepath.Join(dir, ".port", "blueprints"), 0o755); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, ".port", "gitops.yaml"), []byte("entities:\n  - files: \"services/**/entity.json\"\n    blueprint: service\n"), 0o644); err != nil {
+	name := "entity.json"
+	if format == "yaml" {
+		name = "port.yml"
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".port", "gitops.yaml"), []byte("entities:\n  - files: \"services/**/"+name+"\"\n    blueprint: service\n"), 0o644); err != nil {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(dir, ".port", "blueprints", "service.json"), []byte(benchBlueprint), 0o644); err != nil {
@@ -91,7 +103,10 @@ func writeCatalog(dir string, n int) error {
   }
 }
 `, i, i, i%40, i, langs[i%len(langs)], tier, i%40, i%300, 1+rng.IntN(20), rng.IntN(100), i%10, 1+i%28, i%60, 1+i%5, i, i, i%2 == 0, i, i%12, rng.IntN(n), rng.IntN(n))
-		p := filepath.Join(dir, "services", fmt.Sprintf("g%03d", i/100), fmt.Sprintf("svc-%05d", i), "entity.json")
+		if format == "yaml" {
+			body = yamlEntity(body)
+		}
+		p := filepath.Join(dir, "services", fmt.Sprintf("g%03d", i/100), fmt.Sprintf("svc-%05d", i), name)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return err
 		}
@@ -102,7 +117,54 @@ func writeCatalog(dir string, n int) error {
 	return nil
 }
 
+// yamlEntity rewrites one benchmark entity.json as a port.yml: the same
+// entity, laid out as YAML is usually written.
+func yamlEntity(jsonBody string) string {
+	var e map[string]any
+	if err := json.Unmarshal([]byte(jsonBody), &e); err != nil {
+		panic(err)
+	}
+	p := e["properties"].(map[string]any)
+	r := e["relations"].(map[string]any)
+	team := e["team"].([]any)
+	tags := p["tags"].([]any)
+	deps := r["dependsOn"].([]any)
+	lim := p["limits"].(map[string]any)
+	dash := p["dashboard"].(map[string]any)
+	helm := strings.ReplaceAll(strings.TrimSuffix(p["helmValues"].(string), "\n"), "\n", "\n    ")
+	return fmt.Sprintf(`identifier: %s
+title: %s
+team: [%s]
+properties:
+  url: %s
+  language: %s
+  tier: %s
+  onCall: "%s"
+  owner: %s
+  replicas: %v
+  coverage: %v
+  tags: [%s, %s]
+  lastDeploy: "%s"
+  helmValues: |
+    %s
+  runbook: "%s"
+  public: %v
+  limits:
+    cpu: %s
+    memory: %s
+  dashboard:
+    url: %s
+    displayText: %s
+relations:
+  system: %s
+  dependsOn: [%s, %s]
+`, e["identifier"], e["title"], team[0], p["url"], p["language"], p["tier"], p["onCall"], p["owner"], p["replicas"], p["coverage"],
+		tags[0], tags[1], p["lastDeploy"], helm, strings.ReplaceAll(p["runbook"].(string), "\n", `\n`), p["public"],
+		lim["cpu"], lim["memory"], dash["url"], dash["displayText"], r["system"], deps[0], deps[1])
+}
+
 var (
+	genFormat  = flag.String("gen-format", "json", "format of the files TestGenerateCatalog writes: json (entity.json) or yaml (port.yml)")
 	genCatalog = flag.String("gen-catalog", "", "TestGenerateCatalog writes a catalog into this directory")
 	genFiles   = flag.Int("gen-files", 1000, "number of entity files TestGenerateCatalog writes")
 )
@@ -113,16 +175,22 @@ func TestGenerateCatalog(t *testing.T) {
 	if *genCatalog == "" {
 		t.Skip("set -gen-catalog DIR to write a benchmark catalog")
 	}
-	if err := writeCatalog(*genCatalog, *genFiles); err != nil {
+	if err := writeCatalogAs(*genCatalog, *genFiles, *genFormat); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func BenchmarkValidate(b *testing.B) {
+func BenchmarkValidate(b *testing.B) { benchmarkValidate(b, "json") }
+
+// BenchmarkValidateYAML is BenchmarkValidate on the same catalog as
+// port.yml files.
+func BenchmarkValidateYAML(b *testing.B) { benchmarkValidate(b, "yaml") }
+
+func benchmarkValidate(b *testing.B, format string) {
 	for _, n := range []int{1, 1000, 10000} {
 		b.Run(fmt.Sprintf("files=%d", n), func(b *testing.B) {
 			dir := b.TempDir()
-			if err := writeCatalog(dir, n); err != nil {
+			if err := writeCatalogAs(dir, n, format); err != nil {
 				b.Fatal(err)
 			}
 			opts := Options{

@@ -26,6 +26,7 @@ import (
 	"github.com/port-gitops/port-gitops/internal/blueprint"
 	"github.com/port-gitops/port-gitops/internal/cmdutil"
 	"github.com/port-gitops/port-gitops/internal/config"
+	"github.com/port-gitops/port-gitops/internal/entity"
 	"github.com/port-gitops/port-gitops/internal/gitdiff"
 	"github.com/port-gitops/port-gitops/internal/lint"
 	"github.com/port-gitops/port-gitops/internal/report"
@@ -71,8 +72,9 @@ func NewCommand(io *cmdutil.IO, version string) *cli.Command {
 		Name:      "validate",
 		Usage:     "check entity files against the cached blueprints, offline",
 		ArgsUsage: "[FILE|DIR...]",
-		Description: `Checks entity files (JSON: one entity or an array of them) against the
-blueprint schemas in the blueprint cache: JSON syntax, duplicate keys,
+		Description: `Checks entity files (JSON, or YAML such as Port's port.yml: one entity or
+an array of them) against the blueprint schemas in the blueprint cache:
+syntax, duplicate keys, YAML 1.1 pitfalls,
 identifiers, properties (types, enums, patterns, formats, required),
 relations and teams. A property set to file://path is checked as the
 content of that file (relative to the repository root, or with ./ and ../
@@ -206,7 +208,7 @@ func run(ctx context.Context, opts Options) error {
 			return walk.Parallel(cfg, cfg.Root, workers, func(f *walk.File) {
 				used.note(f.Rule, f.Rel)
 				// check runs here, while f.Read may use the open directory.
-				check(lint.Source{File: f.Rel, Blueprint: pick(opts.Blueprint, f.Blueprint), Load: f.Read})
+				check(lint.Source{File: f.Rel, Blueprint: pick(opts.Blueprint, f.Blueprint), Format: f.Format, Load: f.Read})
 			})
 		})
 	default:
@@ -270,15 +272,17 @@ func displayError(o *cmdutil.IO, err error) string {
 	return err.Error()
 }
 
-// isEntityFile reports whether rel is an entity file, and its default blueprint.
-func isEntityFile(cfg *config.Config, rel string, named bool) (bool, string) {
+// isEntityFile reports whether rel is an entity file, its default
+// blueprint and its rule's format (entity.FormatAuto: by its name).
+func isEntityFile(cfg *config.Config, rel string, named bool) (bool, string, entity.Format) {
 	if r := cfg.Match(rel); r != nil {
-		return true, r.Blueprint
+		return true, r.Blueprint, r.Format
 	}
 	// A file named on the command line is checked when it is called
-	// entity.json even if no rule matches it (but never one in the
-	// configuration directory or the blueprint cache).
-	return named && filepath.Base(filepath.FromSlash(rel)) == "entity.json" && !cfg.Reserved(rel) && !cfg.Tuning.Ignored(rel), ""
+	// entity.json or port.yml even if no rule matches it (but never one in
+	// the configuration directory or the blueprint cache).
+	base := filepath.Base(filepath.FromSlash(rel))
+	return named && (base == "entity.json" || base == "port.yml") && !cfg.Reserved(rel) && !cfg.Tuning.Ignored(rel), "", entity.FormatAuto
 }
 
 // worktreeSources lists the named files and the entity files of the named
@@ -291,8 +295,8 @@ func worktreeSources(cfg *config.Config, opts Options) ([]lint.Source, error) {
 		return nil, err
 	}
 	var sources []lint.Source
-	add := func(abs, rel, bp string) {
-		sources = append(sources, lint.Source{File: rel, Blueprint: pick(opts.Blueprint, bp),
+	add := func(abs, rel, bp string, format entity.Format) {
+		sources = append(sources, lint.Source{File: rel, Blueprint: pick(opts.Blueprint, bp), Format: format,
 			Load: func() ([]byte, error) { return root.ReadFile(abs, safefile.MaxEntityFile) }})
 	}
 	for _, arg := range opts.Files {
@@ -314,14 +318,14 @@ func worktreeSources(cfg *config.Config, opts Options) ([]lint.Source, error) {
 		// link that leads outside is left to Load, which reports it.
 		resolved, isDir, serr := root.Stat(abs)
 		if serr == nil && isDir {
-			if err := walk.Walk(cfg, abs, func(f *walk.File) { add(f.Abs, f.Rel, f.Blueprint) }); err != nil {
+			if err := walk.Walk(cfg, abs, func(f *walk.File) { add(f.Abs, f.Rel, f.Blueprint, f.Format) }); err != nil {
 				return nil, err
 			}
 			continue
 		}
-		if ok, bp := isEntityFile(cfg, rel, true); ok {
+		if ok, bp, format := isEntityFile(cfg, rel, true); ok {
 			// Resolved once, here; Load opens what it resolved to.
-			sources = append(sources, lint.Source{File: rel, Blueprint: pick(opts.Blueprint, bp),
+			sources = append(sources, lint.Source{File: rel, Blueprint: pick(opts.Blueprint, bp), Format: format,
 				Load: func() ([]byte, error) {
 					if serr != nil {
 						return nil, serr
@@ -407,7 +411,7 @@ func stagedSources(cfg *config.Config, opts Options) (staged, error) {
 		if only != nil && !only[rel] {
 			return false
 		}
-		ok, _ := isEntityFile(cfg, rel, only != nil)
+		ok, _, _ := isEntityFile(cfg, rel, only != nil)
 		return ok
 	}
 	// git commit -a and git commit <paths> run the hook with a temporary
@@ -437,12 +441,12 @@ func stagedSources(cfg *config.Config, opts Options) (staged, error) {
 		sources := make([]lint.Source, 0, len(files))
 		for _, f := range files {
 			rel := strings.TrimPrefix(f.Path, prefix)
-			_, bp := isEntityFile(cfg, rel, true)
+			_, bp, format := isEntityFile(cfg, rel, true)
 			if bp == "" || opts.Blueprint != "" {
 				bp = opts.Blueprint
 			}
 			h := f.Hash
-			sources = append(sources, lint.Source{File: rel, Blueprint: bp, Load: func() ([]byte, error) { return repo.ReadBlobMax(h, safefile.MaxEntityFile) }})
+			sources = append(sources, lint.Source{File: rel, Blueprint: bp, Format: format, Load: func() ([]byte, error) { return repo.ReadBlobMax(h, safefile.MaxEntityFile) }})
 		}
 		return sources
 	}

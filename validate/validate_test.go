@@ -290,3 +290,46 @@ func TestStagedChecksTheIndexNotTheWorkTree(t *testing.T) {
 		t.Fatalf("after staging the fix: err=%v out=%s", r.err, r.out)
 	}
 }
+
+// port.yml files are checked like entity.json ones: named, walked, staged.
+func TestPortYMLNamedWalkedAndStaged(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed: cannot build a repository to test --staged")
+	}
+	root := t.TempDir()
+	git(t, root, "init", "-q")
+	write(t, root, map[string]string{
+		".port/blueprints/svc.json": svcBlueprint,
+		"a/port.yml":                "identifier: a\nblueprint: svc\nproperties:\n  url: bad\n",
+		"b/port.yml":                "- {identifier: b, blueprint: svc}\n- identifier: c\n  blueprint: svc\n  properties: {url: no}\n",
+		"tools/port.yml":            "schema: ./schema.graphql\n",
+	})
+	want := []string{
+		`a/port.yml:4:8: error: url: "bad" is not a valid url`,
+		`b/port.yml:4:21: error: url: YAML 1.1, which Port's Python-based integrations read, reads no as a boolean: quote the value ("no") [yaml-ambiguous-scalar]`,
+		`tools/port.yml:1:1: error: not a Port entity file: no identifier`,
+	}
+	r := runIn(t, root, Options{})
+	for _, w := range want {
+		if !strings.Contains(r.out, w) {
+			t.Errorf("walk: output lacks %q:\n%s", w, r.out)
+		}
+	}
+	if !errors.Is(r.err, cmdutil.ErrFindings) || !strings.Contains(r.out, "3 files, 3 entities") {
+		t.Fatalf("walk: err=%v out=%s", r.err, r.out)
+	}
+	r = runIn(t, root, Options{Files: []string{"a/port.yml"}})
+	if !strings.HasPrefix(r.out, want[0]) || !strings.Contains(r.out, "1 file, 1 entity") {
+		t.Fatalf("named: err=%v out=%s", r.err, r.out)
+	}
+	git(t, root, "add", "b/port.yml", ".port")
+	r = runIn(t, root, Options{Staged: true})
+	if !strings.Contains(r.out, want[1]) || strings.Contains(r.out, "a/port.yml") || !strings.Contains(r.out, "1 file, 2 entities") {
+		t.Fatalf("staged: err=%v out=%s", r.err, r.out)
+	}
+	// exclude takes the other tool's file out.
+	write(t, root, map[string]string{".port/gitops.yaml": "entities:\n  - files: \"**/port.yml\"\n    exclude: [\"tools/**\"]\n"})
+	if r := runIn(t, root, Options{}); strings.Contains(r.out, "tools/port.yml") || !strings.Contains(r.out, "2 files, 3 entities") {
+		t.Fatalf("exclude: err=%v out=%s", r.err, r.out)
+	}
+}

@@ -52,8 +52,10 @@ type Blueprint struct {
 	TeamInherited bool
 
 	hasDefault map[string]bool
-	// types maps a schema property to its "type" (string, number, ...).
-	types map[string]string
+	// types are the JSON Schema types a property's schema allows ("type":
+	// a name or a list), and itemTypes those of an array property's items,
+	// for the YAML pitfall check; absent when the schema names none.
+	types, itemTypes map[string][]string
 	// unchecked maps a property identifier to the patterns inside its schema
 	// that Go's regexp cannot compile and so are not checked locally.
 	unchecked map[string][]string
@@ -272,12 +274,7 @@ func (c *Cache) Parse(id, file string, data []byte) (*Blueprint, error) {
 			if _, ok := def["default"]; ok {
 				bp.hasDefault[m.Key] = true
 			}
-			if t, ok := def["type"].(string); ok {
-				if bp.types == nil {
-					bp.types = map[string]string{}
-				}
-				bp.types[m.Key] = t
-			}
+			bp.noteTypes(m.Key, def)
 			props[m.Key] = def
 			bp.Properties = append(bp.Properties, m.Key)
 		}
@@ -486,7 +483,51 @@ func dropUncompilablePatterns(v any) []string {
 	return dropped
 }
 
+// noteTypes records the types a property's schema allows, and those of its
+// items, for ScalarPitfall.
+func (b *Blueprint) noteTypes(key string, def map[string]any) {
+	if t := schemaTypes(def); t != nil {
+		if b.types == nil {
+			b.types = map[string][]string{}
+		}
+		b.types[key] = t
+	}
+	if items, ok := def["items"].(map[string]any); ok {
+		if t := schemaTypes(items); t != nil {
+			if b.itemTypes == nil {
+				b.itemTypes = map[string][]string{}
+			}
+			b.itemTypes[key] = t
+		}
+	}
+}
+
+// schemaTypes returns a schema's "type" as a list, or nil when it has none
+// or it is not a name or a list of names.
+func schemaTypes(def map[string]any) []string {
+	switch t := def["type"].(type) {
+	case string:
+		return []string{t}
+	case []any:
+		out := make([]string, 0, len(t))
+		for _, x := range t {
+			s, ok := x.(string)
+			if !ok {
+				return nil
+			}
+			out = append(out, s)
+		}
+		return out
+	}
+	return nil
+}
+
 // PropertyType returns the "type" of schema property name (string, number,
 // boolean, object or array), or "" when the blueprint has no such property
-// or it names no type.
-func (b *Blueprint) PropertyType(name string) string { return b.types[name] }
+// or it names no single type.
+func (b *Blueprint) PropertyType(name string) string {
+	if t := b.types[name]; len(t) == 1 {
+		return t[0]
+	}
+	return ""
+}

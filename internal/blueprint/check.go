@@ -99,6 +99,9 @@ func (b *Blueprint) checkProperties(e *entity.Entity) []Issue {
 		return []Issue{issue(props, "/properties", "entity-shape", "properties must be an object, got %s", kindName(props))}
 	}
 	missingAt, missingPtr := e.Node, ""
+	// pitfallAt holds the YAML values reported as yaml-ambiguous-scalar,
+	// whose type error would say the same less helpfully.
+	var pitfallAt map[*entity.Value]bool
 	// One instance per compiled chunk of the blueprint's properties.
 	instances := make([]map[string]any, len(b.schemas))
 	// get finds a property of the entity: through an index when there are
@@ -123,6 +126,7 @@ func (b *Blueprint) checkProperties(e *entity.Entity) []Issue {
 			if m.Value.Kind == entity.KindNull {
 				continue // null clears a value in Port
 			}
+			out = b.pitfalls(out, &pitfallAt, m)
 			if s := b.enums[m.Key]; s != nil {
 				out = append(out, s.check(m.Key, m.Value)...)
 			}
@@ -169,10 +173,39 @@ func (b *Blueprint) checkProperties(e *entity.Entity) []Issue {
 				}
 				ptr := entity.Pointer(append([]string{"properties"}, leaf.InstanceLocation...)...)
 				rule, msg := describe(leaf)
+				if rule == "type" && pitfallAt[node] {
+					continue
+				}
 				out = append(out, issue(node, ptr, rule, "%s: %s", displayPath(leaf.InstanceLocation), msg))
 			}
 		} else if err != nil {
 			out = append(out, issue(props, "/properties", "schema", "%v", err))
+		}
+	}
+	return out
+}
+
+// pitfalls appends the yaml-ambiguous-scalar findings of a property's value
+// (and of its items, for an array property) to out, and notes where they
+// are in at. JSON values never have any.
+func (b *Blueprint) pitfalls(out []Issue, at *map[*entity.Value]bool, m entity.Member) []Issue {
+	one := func(v *entity.Value, types []string, ptr string) {
+		if v.Ambiguity == entity.AmbiguityNone {
+			return
+		}
+		if msg := entity.ScalarPitfall(v, types); msg != "" {
+			if *at == nil {
+				*at = map[*entity.Value]bool{}
+			}
+			(*at)[v] = true
+			out = append(out, Issue{Node: v, Pointer: ptr, Rule: entity.RuleYAMLAmbiguousScalar, Message: fmt.Sprintf("%s: %s", m.Key, msg)})
+		}
+	}
+	ptr := entity.Pointer("properties", m.Key)
+	one(m.Value, b.types[m.Key], ptr)
+	if m.Value.Kind == entity.KindArray {
+		for i, el := range m.Value.Elems {
+			one(el, b.itemTypes[m.Key], ptr+"/"+strconv.Itoa(i))
 		}
 	}
 	return out
@@ -256,6 +289,9 @@ func checkRelationValue(name string, def Relation, v *entity.Value, ptr string) 
 		}
 		if err := CheckIdentifier(n.Str); err != nil {
 			return []Issue{issue(n, p, "identifier", "relation %q: %v", name, err)}
+		}
+		if msg := entity.ScalarPitfall(n, []string{"string"}); msg != "" {
+			return []Issue{issue(n, p, entity.RuleYAMLAmbiguousScalar, "relation %q: %s", name, msg)}
 		}
 		return nil
 	}

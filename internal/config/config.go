@@ -26,8 +26,13 @@ const DefaultPath = ".port/gitops.yaml"
 // DefaultBlueprintDir is the blueprint cache used when the configuration names none.
 const DefaultBlueprintDir = ".port/blueprints"
 
-// DefaultEntityGlob is the one rule in force when there is no configuration file.
+// DefaultEntityGlob is the first of the rules in force when there is no
+// configuration file.
 const DefaultEntityGlob = "**/entity.json"
+
+// DefaultYAMLGlob is the second rule in force when there is no
+// configuration file: Port's own GitOps file name.
+const DefaultYAMLGlob = "**/port.yml"
 
 // Config is a loaded configuration. All paths are absolute.
 type Config struct {
@@ -58,10 +63,37 @@ type Rule struct {
 	// BlueprintLine and BlueprintColumn are where Blueprint's value is in
 	// the configuration file (1-based), or 0 when it has none.
 	BlueprintLine, BlueprintColumn int
+	// Format is how the rule's files are read: entity.FormatJSON or
+	// entity.FormatYAML when the rule says (format: json|yaml), else
+	// entity.FormatAuto, which reads a file by its name (see FileFormat).
+	Format entity.Format
+	// Exclude are globs of files the rule does not match although Files
+	// does (another tool's port.yml, say).
+	Exclude []string
 	// Line and Column are where the rule's files glob is in the
 	// configuration file, or 0 for the default rule.
 	Line, Column int
 	glob         *Glob
+	exclude      []*Glob
+}
+
+// FileFormat returns how the rule reads the file rel: its Format, or by
+// rel's name when the rule names none (.yml and .yaml are YAML).
+func (r *Rule) FileFormat(rel string) entity.Format {
+	return entity.FormatOf(r.Format, rel)
+}
+
+// matches reports whether rel is one of the rule's files.
+func (r *Rule) matches(rel string) bool {
+	if !r.glob.Match(rel) {
+		return false
+	}
+	for _, x := range r.exclude {
+		if x.Match(rel) {
+			return false
+		}
+	}
+	return true
 }
 
 // Error is a configuration mistake at a place in the configuration file.
@@ -83,7 +115,8 @@ func (e *Error) Error() string {
 }
 
 // Match returns the rule that makes rel (slash-separated, relative to Root) an
-// entity file, or nil. The first matching rule wins. A Reserved path matches
+// entity file, or nil. The first matching rule wins; a rule does not match
+// what its exclude globs match, so a later rule may. A Reserved path matches
 // no rule. Match looks at the path only: that only regular files are entity
 // files is for the caller, which knows what rel is (the walk, git's modes).
 func (c *Config) Match(rel string) *Rule {
@@ -91,7 +124,7 @@ func (c *Config) Match(rel string) *Rule {
 		return nil
 	}
 	for i := range c.Rules {
-		if c.Rules[i].glob.Match(rel) {
+		if c.Rules[i].matches(rel) {
 			return &c.Rules[i]
 		}
 	}
@@ -189,7 +222,7 @@ func defaults(root string) *Config {
 	c := &Config{
 		Root:         root,
 		BlueprintDir: filepath.Join(root, filepath.FromSlash(DefaultBlueprintDir)),
-		Rules:        []Rule{{Files: DefaultEntityGlob, glob: MustCompileGlob(DefaultEntityGlob)}},
+		Rules:        defaultRules(),
 	}
 	c.reserve()
 	return c
@@ -274,7 +307,7 @@ func findGitRoot(dir string) string {
 }
 
 var topKeys = []string{"blueprints", "entities", "prune", "rules", "overrides", "require", "ignore"}
-var ruleKeys = []string{"files", "blueprint"}
+var ruleKeys = []string{"files", "blueprint", "format", "exclude"}
 
 func parse(data []byte, display, root string) (*Config, error) {
 	errAt := func(n *yaml.Node, format string, args ...any) error {
@@ -340,7 +373,7 @@ func parse(data []byte, display, root string) (*Config, error) {
 		}
 	}
 	if _, ok := seen["entities"]; !ok {
-		cfg.Rules = []Rule{{Files: DefaultEntityGlob, glob: MustCompileGlob(DefaultEntityGlob)}}
+		cfg.Rules = defaultRules()
 	} else if len(cfg.Rules) == 0 {
 		return nil, errAt(seen["entities"], "entities is empty: list at least one rule, e.g. - files: \"**/entity.json\"")
 	}
@@ -354,6 +387,15 @@ func parse(data []byte, display, root string) (*Config, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// defaultRules are the rules without a configuration: entity.json files
+// and Port's port.yml files.
+func defaultRules() []Rule {
+	return []Rule{
+		{Files: DefaultEntityGlob, glob: MustCompileGlob(DefaultEntityGlob)},
+		{Files: DefaultYAMLGlob, glob: MustCompileGlob(DefaultYAMLGlob)},
+	}
 }
 
 func defaultsFromEmpty(root string) *Config { return defaults(root) }
@@ -380,6 +422,32 @@ func parseRule(item *yaml.Node, errAt func(*yaml.Node, string, ...any) error) (R
 				return Rule{}, errAt(v, "blueprint must be a blueprint identifier")
 			}
 			r.Blueprint, r.BlueprintLine, r.BlueprintColumn = s, v.Line, v.Column
+		case "format":
+			s, _ := scalarString(v)
+			switch s {
+			case "json":
+				r.Format = entity.FormatJSON
+			case "yaml":
+				r.Format = entity.FormatYAML
+			default:
+				return Rule{}, errAt(v, "format must be json or yaml (without it, files ending in .yml or .yaml are read as YAML, others as JSON)")
+			}
+		case "exclude":
+			items := []*yaml.Node{v}
+			if v.Kind == yaml.SequenceNode {
+				items = v.Content
+			}
+			for _, x := range items {
+				s, err := scalarString(x)
+				if err != nil || s == "" {
+					return Rule{}, errAt(x, "exclude must be a list of globs such as [\"tools/**/port.yml\"]")
+				}
+				g, err := CompileGlob(s)
+				if err != nil {
+					return Rule{}, errAt(x, "bad glob %q in exclude: %v", s, err)
+				}
+				r.Exclude, r.exclude = append(r.Exclude, s), append(r.exclude, g)
+			}
 		default:
 			return Rule{}, errAt(k, "unknown key %q in entities rule%s (valid keys: %s)", k.Value, didYouMean(k.Value, ruleKeys), strings.Join(ruleKeys, ", "))
 		}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/port-gitops/port-gitops/internal/entity"
 )
 
 func TestGlobMatch(t *testing.T) {
@@ -169,6 +171,11 @@ func TestLoadErrors(t *testing.T) {
 		{"prune not bool", "prune: yes please\n", 1, 8, "prune must be true or false"},
 		{"top not mapping", "- a\n", 1, 1, "must be a mapping"},
 		{"duplicate key", "prune: true\nprune: false\n", 2, 1, "duplicate key"},
+		{"bad format", "entities:\n  - files: \"**/port.yml\"\n    format: yml\n", 3, 13, "format must be json or yaml"},
+		{"format not a scalar", "entities:\n  - files: x\n    format: [yaml]\n", 3, 13, "format must be json or yaml"},
+		{"exclude not globs", "entities:\n  - files: x\n    exclude:\n      - a\n      - {b: c}\n", 5, 9, "exclude must be a list of globs"},
+		{"bad exclude glob", "entities:\n  - files: x\n    exclude: [\"ok/*\", \"a//b\"]\n", 3, 23, "bad glob \"a//b\" in exclude"},
+		{"empty exclude glob", "entities:\n  - files: x\n    exclude: [\"\"]\n", 3, 15, "exclude must be a list of globs"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -215,5 +222,74 @@ func TestRel(t *testing.T) {
 	}
 	if _, err := cfg.Rel(filepath.Dir(root)); err == nil {
 		t.Fatal("Rel outside root: want error")
+	}
+}
+
+func TestDefaultsMatchPortYML(t *testing.T) {
+	for _, cfgText := range []string{"", "blueprints: .port/blueprints\n"} {
+		files := map[string]string{".port/blueprints/.keep": ""}
+		if cfgText != "" {
+			files[".port/gitops.yaml"] = cfgText
+		}
+		cfg, err := Load(writeRepo(t, files), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rel, want := range map[string]entity.Format{"svc/port.yml": entity.FormatYAML, "port.yml": entity.FormatYAML, "a/entity.json": entity.FormatJSON} {
+			r := cfg.Match(rel)
+			if r == nil {
+				t.Errorf("config %q: %s not matched by the defaults", cfgText, rel)
+				continue
+			}
+			if got := r.FileFormat(rel); got != want {
+				t.Errorf("config %q: %s read as %v, want %v", cfgText, rel, got, want)
+			}
+		}
+		if r := cfg.Match("svc/port.yaml"); r != nil {
+			t.Errorf("config %q: port.yaml matched by %q; Port's default is port.yml only", cfgText, r.Files)
+		}
+	}
+}
+
+func TestRuleFormatAndExclude(t *testing.T) {
+	root := writeRepo(t, map[string]string{".port/gitops.yaml": `entities:
+  - files: "**/port.yml"
+    exclude: ["tools/**", "web/codegen/port.yml"]
+  - files: "catalog/*.txt"
+    format: yaml
+  - files: "legacy/*.yml"
+    format: json
+  - files: "**"
+    blueprint: fallback
+`})
+	cfg, err := Load(root, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		rel, files string
+		format     entity.Format
+	}{
+		{"svc/port.yml", "**/port.yml", entity.FormatYAML},
+		{"tools/gen/port.yml", "**", entity.FormatYAML}, // excluded from the first rule, matched by the last
+		{"web/codegen/port.yml", "**", entity.FormatYAML},
+		{"web/port.yml", "**/port.yml", entity.FormatYAML},
+		{"catalog/a.txt", "catalog/*.txt", entity.FormatYAML},
+		{"legacy/a.yml", "legacy/*.yml", entity.FormatJSON},
+		{"x/e.JSON", "**", entity.FormatJSON},
+		{"x/e.YAML", "**", entity.FormatYAML},
+	}
+	for _, c := range cases {
+		r := cfg.Match(c.rel)
+		if r == nil || r.Files != c.files {
+			t.Errorf("%s matched by %+v, want rule %q", c.rel, r, c.files)
+			continue
+		}
+		if got := r.FileFormat(c.rel); got != c.format {
+			t.Errorf("%s read as %v, want %v", c.rel, got, c.format)
+		}
+	}
+	if got := cfg.Rules[0].Exclude; len(got) != 2 || got[0] != "tools/**" {
+		t.Errorf("Exclude = %q", got)
 	}
 }

@@ -43,16 +43,26 @@ func IsServerField(key string) bool {
 	return false
 }
 
+// RuleNotEntityFile names the one finding Extract makes for a file that
+// holds no entity at all: no object in it has any key an entity has (nor a
+// near miss of one), such as another tool's file that a rule's glob matches.
+const RuleNotEntityFile = "not-entity-file"
+
 // Extract returns the entities of a parsed file, which holds either one
 // entity object or an array of them, and the problems with their shape:
 // a root that is neither, an empty array, an element that is not an object,
 // a missing or non-string identifier, a non-string blueprint and unknown
-// top-level keys (the fields IsServerField names are not unknown). Every
+// top-level keys (the fields IsServerField names are not unknown). A file
+// none of whose objects has a key of an entity (or a near miss of one) is one
+// problem of rule RuleNotEntityFile, and no entity. Every
 // object found is returned as an entity, even one with
 // problems, so that later checks still see it. A nil root gives nothing.
 func Extract(root *Value) ([]Entity, []Problem) {
 	if root == nil {
 		return nil, nil
+	}
+	if p, ok := notEntityFile(root); ok {
+		return nil, []Problem{p}
 	}
 	var ents []Entity
 	var probs []Problem
@@ -81,6 +91,35 @@ func Extract(root *Value) ([]Entity, []Problem) {
 			Message: fmt.Sprintf("the file must hold an entity object or an array of entity objects, got %s", article(root.Kind))})
 	}
 	return ents, probs
+}
+
+// notEntityFile reports a root that is an object, or an array of objects,
+// none of which has an entity's key or a near miss of one.
+func notEntityFile(root *Value) (Problem, bool) {
+	objs := []*Value{root}
+	if root.Kind == KindArray {
+		if len(root.Elems) == 0 {
+			return Problem{}, false
+		}
+		objs = root.Elems
+	}
+	for _, o := range objs {
+		if o.Kind != KindObject {
+			return Problem{}, false
+		}
+		for _, m := range o.Members {
+			if IsServerField(m.Key) || Suggest(m.Key, envelopeKeys) != "" {
+				return Problem{}, false
+			}
+			for _, k := range envelopeKeys {
+				if m.Key == k {
+					return Problem{}, false
+				}
+			}
+		}
+	}
+	return Problem{Pos: root.Pos, Rule: RuleNotEntityFile,
+		Message: "not a Port entity file: no identifier (it holds none of an entity's keys); if the file belongs to another tool, list it in the exclude globs of the configuration's entities rule"}, true
 }
 
 func extractOne(ents []Entity, probs []Problem, obj *Value, index int, ptr string) ([]Entity, []Problem) {

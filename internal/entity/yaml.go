@@ -195,7 +195,19 @@ const MaxYAMLValues = 1 << 20
 // is a *SyntaxError of rule RuleYAMLSyntax; yaml/v3 reports only a line for
 // most syntax errors, so its column is the line's first non-blank character
 // unless the error is a tab or another character that cannot start a token.
+//
+// Most port.yml files are simple (block mappings and lists of one-line
+// scalars): those are read by a fast path that gives the same tree without
+// yaml/v3.
 func ParseYAML(data []byte) (*Value, []Diagnostic, error) {
+	if v, ok := parseYAMLFast(data); ok {
+		return v, nil, nil
+	}
+	return parseYAMLFull(data)
+}
+
+// parseYAMLFull is ParseYAML through yaml/v3, for any input.
+func parseYAMLFull(data []byte) (*Value, []Diagnostic, error) {
 	c := newYAMLConv(data)
 	if len(data) >= 2 && (data[0] == 0xFE && data[1] == 0xFF || data[0] == 0xFF && data[1] == 0xFE) {
 		return nil, nil, c.errAt(0, "file starts with a UTF-16 byte order mark: save it as UTF-8")
@@ -372,6 +384,23 @@ func (c *yamlConv) syntaxError(err error) error {
 	m := yamlErrLine.FindStringSubmatch(msg)
 	if m == nil {
 		msg = strings.TrimPrefix(msg, "yaml: ")
+		// yaml/v3 gives no line for an unknown anchor: point at the first
+		// alias of that name.
+		var name string
+		if n, _ := fmt.Sscanf(msg, "unknown anchor %s referenced", &name); n == 1 {
+			name = strings.Trim(name, "'")
+			for i := bytes.Index(c.data, []byte("*"+name)); i >= 0; {
+				end := i + 1 + len(name)
+				if end == len(c.data) || !isAnchorByte(c.data[end]) {
+					return c.errAt(i, fmt.Sprintf("unknown anchor %q: no &%s before this alias", name, name))
+				}
+				j := bytes.Index(c.data[end:], []byte("*"+name))
+				if j < 0 {
+					break
+				}
+				i = end + j
+			}
+		}
 		return c.errAt(len(c.data), msg)
 	}
 	line, _ := strconv.Atoi(m[1])
@@ -494,6 +523,12 @@ func (c *yamlConv) contentOffset(n *yaml.Node) int {
 		off = len(d)
 	}
 	return off
+}
+
+// isAnchorByte reports a byte that may continue an anchor or alias name
+// (anything but a space or a flow indicator).
+func isAnchorByte(b byte) bool {
+	return !isYAMLSpace(b) && b != ',' && b != '[' && b != ']' && b != '{' && b != '}'
 }
 
 func isYAMLSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' }

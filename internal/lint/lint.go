@@ -39,6 +39,9 @@ type Source struct {
 	Load func() ([]byte, error)
 	// Blueprint is the blueprint of entities that name none ("" if none).
 	Blueprint string
+	// Format is how the file is read; entity.FormatAuto (the zero value)
+	// reads File by its name: YAML for .yml and .yaml, JSON otherwise.
+	Format entity.Format
 }
 
 // Entity is an entity found in a file.
@@ -206,11 +209,16 @@ func (l *Linter) File(src Source) (fr FileResult) {
 			arenas.Put(arena)
 		}()
 	}
-	root, diags, err := entity.ParseIn(arena, data)
+	format := entity.FormatOf(src.Format, src.File)
+	root, diags, err := entity.ParseAs(arena, format, data)
 	if err != nil {
 		var se *entity.SyntaxError
 		if !errors.As(err, &se) {
-			fileFinding("json-syntax", err.Error())
+			rule := "json-syntax"
+			if format == entity.FormatYAML {
+				rule = entity.RuleYAMLSyntax
+			}
+			fileFinding(rule, err.Error())
 			return fr
 		}
 		fr.addProblems(src.File, se.Problem())

@@ -151,6 +151,7 @@ var ruleDescriptions = map[string]string{
 	"entity-shape":            "The file or an entity in it does not have the shape of a Port entity.",
 	"unknown-field":           "An entity has a top-level key Port entities do not have.",
 	"identifier-missing":      "An entity has no identifier.",
+	"not-entity-file":         "A file an entities rule matches holds no entity at all (another tool's file?): exclude it in the rule.",
 	"identifier":              "An identifier breaks Port's identifier rules.",
 	"unknown-blueprint":       "The entity's blueprint is not in the blueprint cache.",
 	"unknown-property":        "The blueprint has no such property.",

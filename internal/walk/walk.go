@@ -19,6 +19,7 @@ import (
 	"sync"
 
 	"github.com/port-gitops/port-gitops/internal/config"
+	"github.com/port-gitops/port-gitops/internal/entity"
 	"github.com/port-gitops/port-gitops/internal/safefile"
 )
 
@@ -32,6 +33,9 @@ type File struct {
 	// Rule is the configuration's rule that makes it an entity file (nil
 	// for a directory that cannot be read).
 	Rule *config.Rule
+	// Format is the matching rule's format: entity.FormatAuto unless the
+	// rule names one, so that the file's name decides.
+	Format entity.Format
 
 	root *safefile.Root
 	dir  *dir   // the directory it was found in, open during the callback
@@ -214,7 +218,7 @@ func (w *walker) visit(d *dir, abs, rel string) (files []File, subdirs []pending
 					continue
 				}
 			}
-			files = append(files, File{Abs: childAbs, Rel: childRel, Blueprint: r.Blueprint, Rule: r, root: w.root, dir: d, name: e.name, link: e.symlink})
+			files = append(files, File{Abs: childAbs, Rel: childRel, Blueprint: r.Blueprint, Format: r.Format, Rule: r, root: w.root, dir: d, name: e.name, link: e.symlink})
 		}
 	}
 	return files, subdirs
