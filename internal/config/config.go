@@ -42,6 +42,10 @@ type Config struct {
 	Rules []Rule
 	// Prune lets sync delete entities whose files are gone (sync --prune).
 	Prune bool
+	// Owns lists the blueprints this repository owns entirely (key owns):
+	// an entity of theirs that no file defines is drift, and sync --full
+	// --prune deletes it.
+	Owns []string
 
 	cacheRel, configRel string // see Reserved
 }
@@ -257,7 +261,7 @@ func findGitRoot(dir string) string {
 	}
 }
 
-var topKeys = []string{"blueprints", "entities", "prune"}
+var topKeys = []string{"blueprints", "entities", "owns", "prune"}
 var ruleKeys = []string{"files", "blueprint"}
 
 func parse(data []byte, display, root string) (*Config, error) {
@@ -315,6 +319,12 @@ func parse(data []byte, display, root string) (*Config, error) {
 				}
 				cfg.Rules = append(cfg.Rules, r)
 			}
+		case "owns":
+			owns, err := parseOwns(v, errAt)
+			if err != nil {
+				return nil, err
+			}
+			cfg.Owns = owns
 		default:
 			return nil, errAt(k, "unknown key %q%s (valid keys: %s)", k.Value, didYouMean(k.Value, topKeys), strings.Join(topKeys, ", "))
 		}
