@@ -29,3 +29,36 @@ func WriteFile(path string, data []byte, mode os.FileMode) error {
 	}
 	return werr
 }
+
+// WriteNew creates path with data and mode, and never replaces a file that
+// exists: created is false, with a nil error, when something is already
+// there. The data goes to a temporary file first, which is then linked to
+// path (link fails when path exists), so a reader or a crash never sees
+// half of the file.
+func WriteNew(path string, data []byte, mode os.FileMode) (created bool, err error) {
+	if _, err := os.Lstat(path); err == nil {
+		return false, nil
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return false, err
+	}
+	defer os.Remove(tmp.Name())
+	_, werr := tmp.Write(data)
+	if cerr := tmp.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Chmod(tmp.Name(), mode)
+	}
+	if werr != nil {
+		return false, werr
+	}
+	if err := os.Link(tmp.Name(), path); err != nil {
+		if os.IsExist(err) {
+			return false, nil
+		}
+		return false, err
+	}
+	return true, nil
+}
