@@ -29,6 +29,7 @@ type catalog struct {
 	t   *testing.T
 	srv *porttest.Server
 	dir string
+	env map[string]string // more environment for run
 }
 
 func newCatalog(t *testing.T) *catalog {
@@ -61,6 +62,9 @@ func (c *catalog) run(args ...string) (int, string, string) {
 	env := map[string]string{}
 	for _, kv := range c.srv.Env() {
 		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	for k, v := range c.env {
 		env[k] = v
 	}
 	var out, errOut bytes.Buffer

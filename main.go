@@ -19,6 +19,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/port-gitops/port-gitops/blueprints"
+	"github.com/port-gitops/port-gitops/drift"
 	"github.com/port-gitops/port-gitops/export"
 	"github.com/port-gitops/port-gitops/hooks"
 	"github.com/port-gitops/port-gitops/initcmd"
@@ -103,6 +104,7 @@ func newApp(io *cmdutil.IO) *cli.App {
 				return blueprints.Pull(ctx, blueprints.Options{IO: io, ConfigPath: o.ConfigPath, IDs: ids,
 					APIURL: o.APIURL, Region: o.Region, RateLimitBudget: o.RateLimitBudget, Verbose: o.Verbose, Version: v})
 			}),
+			drift.NewCommand(io, v),
 			hooks.NewCommand(io),
 			initcmd.NewCommand(io),
 			versionCommand(io, v),
