@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
-	"regexp"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
