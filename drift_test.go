@@ -114,13 +114,24 @@ func TestDriftOwnedBlueprintExtra(t *testing.T) {
 	if code, out, _ := c.run("drift"); code != 1 || strings.Contains(out, "service/ghost is in Port") || !strings.Contains(out, "service/broken/entity.json:1:") {
 		t.Errorf("with a broken file naming ghost: exit %d\n%s", code, out)
 	}
-	if code, _, _ := c.run("sync", "--full", "--state", "none", "--prune"); code != 1 {
-		t.Errorf("sync --full --prune with a broken file: exit %d, want 1", code)
+	if code, out, _ := c.run("sync", "--full", "--state", "none", "--prune", "--format", "json"); code != 1 || !strings.Contains(out, `"service/ghost"`) {
+		t.Errorf("sync --full --prune with a broken file: exit %d, want 1 and ghost held\n%s", code, out)
 	}
 	if _, ok := c.srv.Entity("service", "ghost"); !ok {
 		t.Fatal("sync --full --prune deleted an entity a broken file may define")
 	}
+	// So does a file that parses but defines ghost invalidly.
 	c.git("rm", "-q", "service/broken/entity.json")
+	c.write("service/ghost/entity.json", `{"identifier": "ghost", "blueprint": "service", "properties": {"tier": "gold"}}`)
+	c.git("add", "-A")
+	c.git("commit", "-qm", "invalid")
+	if code, _, _ := c.run("sync", "--full", "--state", "none", "--prune"); code != 1 {
+		t.Errorf("sync --full --prune with an invalid ghost: exit %d, want 1", code)
+	}
+	if _, ok := c.srv.Entity("service", "ghost"); !ok {
+		t.Fatal("sync --full --prune deleted an entity an invalid file defines")
+	}
+	c.git("rm", "-q", "service/ghost/entity.json")
 	c.git("commit", "-qm", "fixed")
 	c.syncFull("--prune")
 	if _, ok := c.srv.Entity("service", "ghost"); ok {

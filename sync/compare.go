@@ -27,16 +27,7 @@ func (s *syncer) dropEqualToPort(ctx context.Context, plan *Plan, old map[Key]It
 	}
 	var keep []Item
 	for _, bp := range slices.Sorted(maps.Keys(byBP)) {
-		inPort := map[string]json.RawMessage{}
-		err := s.client.SearchEntities(ctx, bp, nil, func(raw json.RawMessage) error {
-			var e struct {
-				Identifier string `json:"identifier"`
-			}
-			if json.Unmarshal(raw, &e) == nil && e.Identifier != "" {
-				inPort[e.Identifier] = raw
-			}
-			return nil
-		})
+		inPort, err := s.portEntities(ctx, bp)
 		if err != nil {
 			return fmt.Errorf("read the entities of %s in Port, to send only those that differ: %w", bp, err)
 		}

@@ -8,6 +8,7 @@ package sync
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -240,6 +241,8 @@ type syncer struct {
 	prune  bool
 	prefix string // the config root relative to the git work tree, "" or "dir/"
 	lock   *lock  // nil: no lock (dry run, --state none)
+	// inPort holds Port's entities by blueprint and identifier, once read.
+	inPort map[string]map[string]json.RawMessage
 }
 
 // countInvalid counts, per blueprint, the entities that are invalid (however
