@@ -200,6 +200,11 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	newRules := blueprintKeys(cfg, files, opts, dirRel, bpNames)
 	var written, skipped []string
+	w, err := newWriter(cfg.Root)
+	if err != nil {
+		return err
+	}
+	w.checked[cfg.Root] = true
 	for _, f := range files {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -208,7 +213,7 @@ func Run(ctx context.Context, opts Options) error {
 		if err != nil {
 			return fmt.Errorf("render %s: %w", f.rel, err)
 		}
-		created, err := writeNew(cfg.Root, f.rel, data)
+		created, err := w.writeNew(f.rel, data)
 		if err != nil {
 			return fmt.Errorf("write %s: %w", f.rel, err)
 		}
@@ -391,25 +396,67 @@ func render(format, layout string, ents []fileEntity) ([]byte, error) {
 	return renderJSON(ents[0])
 }
 
-// writeNew writes rel under root unless a file is there, creating its
-// directories; a directory on the way that leads outside the root (a
-// link) is refused.
-func writeNew(root, rel string, data []byte) (bool, error) {
-	path := filepath.Join(root, filepath.FromSlash(rel))
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+// writer writes new files below a root, creating their directories, and
+// refuses a directory on the way that is a link leading outside the root.
+type writer struct {
+	root     string
+	realRoot string
+	checked  map[string]bool // directories known to lie inside the root
+}
+
+func newWriter(root string) (*writer, error) {
+	real, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return nil, err
+	}
+	return &writer{root: root, realRoot: real, checked: map[string]bool{}}, nil
+}
+
+// inside makes sure dir exists and resolves inside the root; fresh says
+// export has just created it (so it holds no file yet).
+func (w *writer) inside(dir string) (fresh bool, err error) {
+	if w.checked[dir] {
+		return false, nil
+	}
+	parent := filepath.Dir(dir)
+	if dir != w.root && !w.checked[parent] {
+		if _, err := w.inside(parent); err != nil {
+			return false, err
+		}
+	}
+	err = os.Mkdir(dir, 0o755)
+	switch {
+	case err == nil:
+		fresh = true // made here, under a checked parent: nothing to resolve
+	case os.IsExist(err):
+		real, err := filepath.EvalSymlinks(dir)
+		if err != nil {
+			return false, err
+		}
+		if r, err := filepath.Rel(w.realRoot, real); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+			return false, errors.New("a directory on the way is a link that leads outside the repository")
+		}
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			return false, fmt.Errorf("%s is not a directory", dir)
+		}
+	default:
 		return false, err
 	}
-	realRoot, err := filepath.EvalSymlinks(root)
+	w.checked[dir] = true
+	return fresh, nil
+}
+
+// writeNew writes rel unless a file is there.
+func (w *writer) writeNew(rel string, data []byte) (bool, error) {
+	path := filepath.Join(w.root, filepath.FromSlash(rel))
+	fresh, err := w.inside(filepath.Dir(path))
 	if err != nil {
 		return false, err
 	}
-	realDir, err := filepath.EvalSymlinks(dir)
-	if err != nil {
-		return false, err
-	}
-	if r, err := filepath.Rel(realRoot, realDir); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
-		return false, errors.New("a directory on the way is a link that leads outside the repository")
+	if !fresh {
+		if _, err := os.Lstat(path); err == nil {
+			return false, nil
+		}
 	}
 	return atomicfile.WriteNew(path, data, 0o644)
 }
