@@ -419,6 +419,7 @@ func (s *syncer) run(ctx context.Context) (*report.SyncResult, error) {
 			res.PortValidated = runErr == nil
 		}
 		res.ComparedWithPort = s.client != nil && (b.full || cur.Pending.Everything || b.pr) && !s.opts.noCompare
+		res.Offline = s.client == nil
 		s.planEntries(plan, old, res)
 	} else {
 		runErr = s.apply(wctx, plan.Upserts, false, count, res)

@@ -69,16 +69,23 @@ func MarkdownCode(s string) string {
 func PlanMarkdown(r *SyncResult) string {
 	var b strings.Builder
 	b.WriteString("## port-gitops plan\n\n")
-	switch {
-	case len(r.Invalid) > 0 || len(r.Held) > 0:
-		b.WriteString("❌ Some entity files are invalid: they would not be synced.\n\n")
-	case len(r.Failures) > 0:
-		fmt.Fprintf(&b, "❌ Port rejects %s of this plan.\n\n", plural(len(r.Failures), "entity", "entities"))
-	case r.PortValidated:
-		b.WriteString("✅ Port validated every upsert of this plan (nothing was written).\n\n")
-	default:
-		b.WriteString("⚠️ Port did not validate this plan (no credentials): checked offline only.\n\n")
+	if n := len(r.Invalid); n > 0 {
+		fmt.Fprintf(&b, "❌ %s in the entity files: those entities are not synced until fixed.\n", plural(n, "finding", "findings"))
 	}
+	if n := len(r.Held); n > 0 {
+		fmt.Fprintf(&b, "❌ %s held: an invalid file at HEAD may define them; neither sent nor deleted until it is fixed.\n", plural(n, "entity is", "entities are"))
+	}
+	switch {
+	case r.Offline:
+		b.WriteString("⚠️ Port did not validate this plan (no credentials): checked offline only.\n")
+	case len(r.Failures) > 0:
+		fmt.Fprintf(&b, "❌ Port rejects %s of this plan.\n", plural(len(r.Failures), "entity", "entities"))
+	case r.PortValidated:
+		b.WriteString("✅ Port accepts every upsert of this plan (validation only: nothing was written).\n")
+	default:
+		b.WriteString("✅ Nothing for Port to validate.\n")
+	}
+	b.WriteByte('\n')
 	if r.Base != "" {
 		fmt.Fprintf(&b, "Compared %s with %s (%s)", MarkdownCode(short(r.Head)), MarkdownCode(short(r.Base)), mdEscape(r.BaseSource))
 	} else if r.Head != "" {
@@ -159,9 +166,12 @@ func PlanMarkdown(r *SyncResult) string {
 			b.WriteString(block)
 			budget -= need
 		}
+		if wroteHead {
+			b.WriteByte('\n')
+		}
 	}
 	if left > 0 {
-		fmt.Fprintf(&b, "**%s more not shown** (%d changed fields): the comment would pass GitHub's limit of 65,536 characters; `port-gitops sync --dry-run` shows them all.\n\n", plural(left, "entity", "entities"), leftFields)
+		fmt.Fprintf(&b, "**%s not shown** (%d changed fields): the comment would pass GitHub's limit of 65,536 characters; `port-gitops sync --dry-run` shows them all.\n\n", plural(left, "entity", "entities"), leftFields)
 	}
 	b.WriteString(tail.String())
 	return b.String()

@@ -60,6 +60,7 @@ type SyncResult struct {
 	// credentials); ComparedWithPort that the plan leaves out what Port
 	// already holds as the branch defines it.
 	PortValidated    bool `json:"portValidated,omitempty"`
+	Offline          bool `json:"offline,omitempty"` // a dry run without credentials
 	ComparedWithPort bool `json:"comparedWithPort,omitempty"`
 }
 
