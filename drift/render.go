@@ -1,14 +1,13 @@
 package drift
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/port-gitops/port-gitops/internal/config"
+	"github.com/port-gitops/port-gitops/internal/report"
 )
 
 func render(opts Options, cfg *config.Config, res *Result) error {
@@ -26,25 +25,8 @@ func render(opts Options, cfg *config.Config, res *Result) error {
 	return Text(w, res, opts.IO.DisplayPath(cfg.Root))
 }
 
-// Value shows a field's value in one line: JSON, cut at 80 characters;
-// "(unset)" for nil.
-func Value(v any) string {
-	if v == nil {
-		return "(unset)"
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return fmt.Sprint(v)
-	}
-	s := strings.TrimSpace(buf.String())
-	if utf8.RuneCountInString(s) > 80 {
-		r := []rune(s)
-		s = string(r[:77]) + "..."
-	}
-	return s
-}
+// Value shows a field's value in one line (report.ShortValue).
+func Value(v any) string { return report.ShortValue(v) }
 
 func place(e Entity, path func(string) string) string {
 	if e.File == "" {
@@ -191,9 +173,5 @@ func Cell(s string) string {
 	return r.Replace(s)
 }
 
-// Code writes s as inline code in a table cell: backticks cannot be closed
-// early (a backtick inside becomes ') and pipes are escaped.
-func Code(s string) string {
-	s = strings.NewReplacer("\r", " ", "\n", " ", "`", "'", "|", `\|`).Replace(s)
-	return "`" + s + "`"
-}
+// Code writes s as inline code in a table cell (report.MarkdownCode).
+func Code(s string) string { return report.MarkdownCode(s) }
