@@ -19,6 +19,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/port-gitops/port-gitops/blueprints"
+	"github.com/port-gitops/port-gitops/drift"
+	"github.com/port-gitops/port-gitops/export"
 	"github.com/port-gitops/port-gitops/hooks"
 	"github.com/port-gitops/port-gitops/initcmd"
 	"github.com/port-gitops/port-gitops/internal/cmdutil"
@@ -102,6 +104,12 @@ func newApp(io *cmdutil.IO) *cli.App {
 			validate.NewCommand(io, v),
 			entitysync.NewCommand(io, v),
 			blueprints.NewCommand(io, v),
+			export.NewCommand(io, v, func(ctx context.Context, o *export.Options, ids []string) error {
+				// export pulls the blueprints it needs with pull's own code.
+				return blueprints.Pull(ctx, blueprints.Options{IO: io, ConfigPath: o.ConfigPath, IDs: ids,
+					APIURL: o.APIURL, Region: o.Region, RateLimitBudget: o.RateLimitBudget, Verbose: o.Verbose, Version: v})
+			}),
+			drift.NewCommand(io, v),
 			hooks.NewCommand(io),
 			schemas.NewCommand(io),
 			initcmd.NewCommand(io),

@@ -14,6 +14,7 @@ type baseChoice struct {
 	full   bool   // no base: every entity file at HEAD
 	source string // where the base came from, for the report
 	done   string // set when there is nothing to do, saying why
+	pr     bool   // a dry run against a pull request's merge base
 }
 
 // chooseBase picks the base so that nothing is lost: --base, else the sync
@@ -23,6 +24,12 @@ func (s *syncer) chooseBase(head gitdiff.Hash, st *stateStore, cur stateRecord) 
 	switch {
 	case s.opts.Full:
 		return baseChoice{full: true, source: "--full"}, nil
+	case s.opts.DryRun:
+		if target, source := prTarget(s.opts.Base, s.opts.IO.Env); target != "" {
+			return s.prBase(head, target, source)
+		}
+	}
+	switch {
 	case s.opts.Base != "":
 		h, err := s.repo.Resolve(s.opts.Base)
 		if err != nil {
@@ -85,4 +92,48 @@ func (s *syncer) fallbackBase(head gitdiff.Hash) (baseChoice, error) {
 		return baseChoice{full: true, source: "HEAD is a root commit: compared with the empty tree"}, nil
 	}
 	return baseChoice{hash: parent, source: "HEAD's first parent"}, nil
+}
+
+// prTarget is what a dry run in a pull or merge request is compared with:
+// --base, else the target branch GitHub (GITHUB_BASE_REF, set on
+// pull_request events) or GitLab (CI_MERGE_REQUEST_TARGET_BRANCH_NAME)
+// names.
+func prTarget(base string, getenv func(string) string) (target, source string) {
+	switch {
+	case base != "":
+		return base, "--base " + base
+	case getenv("GITHUB_BASE_REF") != "":
+		return getenv("GITHUB_BASE_REF"), "GITHUB_BASE_REF"
+	case getenv("CI_MERGE_REQUEST_TARGET_BRANCH_NAME") != "":
+		return getenv("CI_MERGE_REQUEST_TARGET_BRANCH_NAME"), "CI_MERGE_REQUEST_TARGET_BRANCH_NAME"
+	}
+	return "", ""
+}
+
+// prBase is the merge base of HEAD and the target: what the pull request
+// changes, whatever was merged into the target since it forked. A branch
+// name is looked up as origin's first (what CI fetched), then as given.
+func (s *syncer) prBase(head gitdiff.Hash, target, source string) (baseChoice, error) {
+	var h gitdiff.Hash
+	var err error
+	names := []string{target}
+	if source != "--base "+target {
+		names = []string{"refs/remotes/origin/" + target, target}
+	}
+	for _, n := range names {
+		if h, err = s.repo.Resolve(n); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		if source == "--base "+target {
+			return baseChoice{}, cmdutil.Usage(fmt.Errorf("--base %s: %w", target, err))
+		}
+		return baseChoice{}, fmt.Errorf("%s is %s, but this clone has neither origin/%s nor %s: fetch it (actions/checkout fetch-depth: 0, GIT_DEPTH: 0 in GitLab, or git fetch origin %s)", source, target, target, target, target)
+	}
+	mb, err := s.repo.MergeBase(h, head)
+	if err != nil {
+		return baseChoice{}, fmt.Errorf("%s %s: %w", source, target, err)
+	}
+	return baseChoice{hash: mb, pr: true, source: fmt.Sprintf("the merge base with %s (%s)", target, source)}, nil
 }

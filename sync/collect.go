@@ -267,6 +267,13 @@ func (s *syncer) buildPlan(ctx context.Context, b baseChoice, head gitdiff.Hash,
 			p.Deletes = append(p.Deletes, it)
 		}
 	}
+	if b.full && s.prune && s.client != nil && len(s.cfg.Owns) > 0 {
+		extras, err := s.ownedExtras(ctx, c, cands, len(c.seen))
+		if err != nil {
+			return Plan{}, nil, err
+		}
+		p.Deletes = append(p.Deletes, extras...)
+	}
 	for k := range c.held {
 		if _, ok := c.news[k]; !ok {
 			res.Held = append(res.Held, k.String())

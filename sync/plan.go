@@ -1,7 +1,6 @@
 package sync
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/json"
 	"fmt"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/port-gitops/port-gitops/internal/blueprint"
 	"github.com/port-gitops/port-gitops/internal/entity"
+	"github.com/port-gitops/port-gitops/internal/entitydiff"
 )
 
 // Key identifies an entity in Port.
@@ -52,22 +52,10 @@ func body(n *entity.Value, bp *blueprint.Blueprint) (json.RawMessage, []Key, err
 	if !ok {
 		return nil, nil, fmt.Errorf("entity is not an object")
 	}
-	delete(obj, "blueprint")
-	// Port sets these itself and ignores them on write (an entity copied
-	// from Port's API or UI carries them): they are never sent, and adding
-	// or removing them changes nothing.
-	for k := range obj {
-		if entity.IsServerField(k) {
-			delete(obj, k)
-		}
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(obj); err != nil {
+	raw, err := entitydiff.BodyOf(obj)
+	if err != nil {
 		return nil, nil, err
 	}
-	raw := json.RawMessage(bytes.TrimRight(buf.Bytes(), "\n"))
 	var targets []Key
 	if rels, ok := obj["relations"].(map[string]any); ok && bp != nil {
 		for name, v := range rels {

@@ -8,11 +8,13 @@ package sync
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -106,7 +108,7 @@ Examples:
 			&cli.BoolFlag{Name: "post-merge", Usage: "run as the git post-merge hook: only when HEAD is what the upstream branch has; skip quietly without credentials", Destination: &opts.PostMerge},
 			&cli.DurationFlag{Name: "lock-wait", Value: defaultLockWait, Usage: "how long to wait for another sync of this repository and branch to finish", Destination: &opts.LockWait},
 			&cli.IntFlag{Name: "concurrency", Value: 4, Usage: "bulk requests in flight at once", Destination: &opts.Concurrency, Action: func(_ *cli.Context, n int) error { return cmdutil.CheckConcurrency(n) }},
-			&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text, json", Destination: &opts.Format},
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text, json, markdown (a pull-request comment)", Destination: &opts.Format},
 			&cli.StringFlag{Name: "color", Value: "auto", Usage: "colour `WHEN`: auto, always, never", Destination: &opts.Color},
 			&cli.StringFlag{Name: "api-url", Usage: "Port API `URL` (default: by --region, else PORT_BASE_URL, else eu)", Destination: &opts.APIURL},
 			&cli.StringFlag{Name: "region", Usage: "Port region: eu (default) or us", Destination: &opts.Region},
@@ -199,7 +201,7 @@ func checkOptions(o *Options) error {
 	if o.Format == "" {
 		o.Format = "text"
 	}
-	if o.Format != "text" && o.Format != "json" {
+	if !slices.Contains(report.SyncFormats, o.Format) {
 		return cmdutil.Usagef("unknown --format %q (valid: %s)", o.Format, strings.Join(report.SyncFormats, ", "))
 	}
 	if o.Concurrency <= 0 {
@@ -247,6 +249,8 @@ type syncer struct {
 	head   gitdiff.Hash
 	base   gitdiff.Hash // the base commit, once chosen (zero: none, or a full sync)
 	lock   *lock        // nil: no lock (dry run, --state none)
+	// inPort holds Port's entities by blueprint and identifier, once read.
+	inPort map[string]map[string]json.RawMessage
 }
 
 // countInvalid counts, per blueprint, the entities that are invalid (however
@@ -376,7 +380,7 @@ func (s *syncer) run(ctx context.Context) (*report.SyncResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	if (b.full || cur.Pending.Everything) && s.client != nil && !s.opts.noCompare {
+	if (b.full || cur.Pending.Everything || b.pr) && s.client != nil && !s.opts.noCompare {
 		// No base to compare with: compare with Port instead of resending
 		// every entity.
 		if err := s.dropEqualToPort(ctx, &plan, old); err != nil {
@@ -429,7 +433,11 @@ func (s *syncer) run(ctx context.Context) (*report.SyncResult, error) {
 		}
 		if s.client != nil && len(plan.Upserts) > 0 {
 			runErr = s.apply(ctx, plan.Upserts, true, count, res)
+			res.PortValidated = runErr == nil
 		}
+		res.ComparedWithPort = s.client != nil && (b.full || cur.Pending.Everything || b.pr) && !s.opts.noCompare
+		res.Offline = s.client == nil
+		s.planEntries(plan, old, res)
 	} else {
 		runErr = s.apply(wctx, plan.Upserts, false, count, res)
 	}

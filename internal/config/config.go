@@ -50,6 +50,10 @@ type Config struct {
 	// Tuning holds the keys rules, overrides, require and ignore; nil when
 	// the configuration has none of them.
 	Tuning *Tuning
+	// Owns lists the blueprints this repository owns entirely (key owns):
+	// an entity of theirs that no file defines is drift, and sync --full
+	// --prune deletes it.
+	Owns []string
 
 	cacheRel, configRel string // see Reserved
 }
@@ -306,7 +310,7 @@ func findGitRoot(dir string) string {
 	}
 }
 
-var topKeys = []string{"blueprints", "entities", "prune", "rules", "overrides", "require", "ignore"}
+var topKeys = []string{"blueprints", "entities", "owns", "prune", "rules", "overrides", "require", "ignore"}
 var ruleKeys = []string{"files", "blueprint", "format", "exclude"}
 
 func parse(data []byte, display, root string) (*Config, error) {
@@ -368,6 +372,12 @@ func parse(data []byte, display, root string) (*Config, error) {
 			if err := parseTuning(cfg, k.Value, v, errAt); err != nil {
 				return nil, err
 			}
+		case "owns":
+			owns, err := parseOwns(v, errAt)
+			if err != nil {
+				return nil, err
+			}
+			cfg.Owns = owns
 		default:
 			return nil, errAt(k, "unknown key %q%s (valid keys: %s)", k.Value, didYouMean(k.Value, topKeys), strings.Join(topKeys, ", "))
 		}

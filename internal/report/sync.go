@@ -54,6 +54,14 @@ type SyncResult struct {
 	// StateMoved says the sync state now records Head.
 	StateMoved bool   `json:"stateMoved"`
 	Message    string `json:"message,omitempty"` // e.g. why nothing was done
+	// Plan lists, in a dry run, each entity to create, update or delete.
+	Plan []PlanEntry `json:"plan,omitempty"`
+	// PortValidated says Port validated the upserts (a dry run with
+	// credentials); ComparedWithPort that the plan leaves out what Port
+	// already holds as the branch defines it.
+	PortValidated    bool `json:"portValidated,omitempty"`
+	Offline          bool `json:"offline,omitempty"` // a dry run without credentials
+	ComparedWithPort bool `json:"comparedWithPort,omitempty"`
 }
 
 // OK reports whether everything was synced (or, in a dry run, would be).
@@ -77,7 +85,7 @@ func (r *SyncResult) Totals() SyncCounts {
 }
 
 // SyncFormats lists the formats of RenderSync.
-var SyncFormats = []string{"text", "json"}
+var SyncFormats = []string{"text", "json", "markdown"}
 
 // RenderSync writes a sync's outcome as text (a table per blueprint, then
 // each failure with Port's message and trace id) or JSON.
@@ -106,6 +114,9 @@ func RenderSync(w io.Writer, format string, r *SyncResult, opts Options) error {
 		return enc.Encode(c)
 	case "text":
 		return renderSyncText(w, r, opts)
+	case "markdown":
+		_, err := io.WriteString(w, PlanMarkdown(r))
+		return err
 	}
 	return fmt.Errorf("unknown format %q (valid: %s)", format, strings.Join(SyncFormats, ", "))
 }
