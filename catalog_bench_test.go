@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,4 +88,57 @@ func BenchmarkDrift10000(b *testing.B) {
 		}
 		b.ReportMetric(float64(len(srv.Requests())), "requests/op")
 	}
+}
+
+// BenchmarkFirstSync10000Unchanged is the first sync of a repository whose
+// 10,000 entities Port already holds as git defines them (just exported),
+// with 20 ms latency per request: it sends none, and its requests are the
+// search pages, the token and the sync state's bookkeeping (lock, state).
+func BenchmarkFirstSync10000Unchanged(b *testing.B) {
+	if _, err := exec.LookPath("git"); err != nil {
+		b.Skip("git is not installed")
+	}
+	srv, run := benchCatalog(b)
+	dir := b.TempDir()
+	git := func(args ...string) {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_GLOBAL=/dev/null")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	git("init", "-q")
+	git("config", "gc.auto", "0")
+	if code, out := run(dir, "export", "service"); code != 0 {
+		b.Fatalf("export: exit %d\n%s", code, out)
+	}
+	git("add", "-A")
+	git("commit", "-qm", "export")
+	git("-c", "gc.autoDetach=false", "gc", "-q")
+	srv.SetLatency(20 * time.Millisecond)
+	for b.Loop() {
+		srv.ResetRequests()
+		if code, out := run(dir, "sync", "--full", "--state", "none"); code != 0 {
+			b.Fatalf("sync: exit %d\n%s", code, out)
+		}
+		search, upserts := countRequests(srv.Requests())
+		if upserts != 0 {
+			b.Fatalf("%d bulk upserts of unchanged entities", upserts)
+		}
+		b.ReportMetric(float64(len(srv.Requests())), "requests/op")
+		b.ReportMetric(float64(search), "search-pages/op")
+	}
+}
+
+// countRequests counts the search pages and bulk upserts among reqs.
+func countRequests(reqs []porttest.Request) (search, upserts int) {
+	for _, r := range reqs {
+		if strings.HasSuffix(r.Path, "/entities/search") {
+			search++
+		} else if strings.HasSuffix(r.Path, "/entities/bulk") {
+			upserts++
+		}
+	}
+	return search, upserts
 }
