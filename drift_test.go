@@ -47,6 +47,7 @@ func (c *catalog) syncFull(args ...string) {
 // An entity edited in Port: drift exits 1 naming the field, sync --full
 // repairs it, drift exits 0.
 func TestDriftEditedInPort(t *testing.T) {
+	t.Parallel()
 	c := exported(t, "")
 	if out := c.drift(0); !strings.Contains(out, "no drift: the 4 entities defined at") {
 		t.Errorf("drift right after export:\n%s", out)
@@ -72,6 +73,7 @@ func TestDriftEditedInPort(t *testing.T) {
 
 // An entity deleted in Port is missing; sync --full puts it back.
 func TestDriftDeletedInPort(t *testing.T) {
+	t.Parallel()
 	c := exported(t, "")
 	if !c.srv.RemoveEntity("service", "search") {
 		t.Fatal("no search entity")
@@ -96,6 +98,7 @@ func TestDriftDeletedInPort(t *testing.T) {
 // reported, deleted only by sync --full --prune, and never when a file
 // that does not parse may define it.
 func TestDriftOwnedBlueprintExtra(t *testing.T) {
+	t.Parallel()
 	c := exported(t, "owns: [service]\n")
 	c.put("service", `{"identifier": "ghost", "properties": {"tier": "standard"}}`)
 	c.put("system", `{"identifier": "not-owned"}`) // system is not owned: never an extra
@@ -144,6 +147,7 @@ func TestDriftOwnedBlueprintExtra(t *testing.T) {
 }
 
 func TestDriftMarkdown(t *testing.T) {
+	t.Parallel()
 	c := exported(t, "owns: [service]\n")
 	c.put("service", `{"identifier": "payments", "title": "Pay | ments", "team": ["payments-team"], "icon": "Go",
 	  "properties": {"tier": "critical", "port": 9090}, "relations": {"system": "shop", "deps": ["search"]}}`)
@@ -186,6 +190,7 @@ func (c *catalog) headShort() string {
 // A file:// value stands for its target's content at HEAD, as sync sends
 // it: an entity whose value comes from a file is no drift.
 func TestDriftReadsFileReferences(t *testing.T) {
+	t.Parallel()
 	c := exported(t, "")
 	data := c.read("service/payments/entity.json")
 	if !strings.Contains(data, `"tier": "critical"`) {

@@ -130,6 +130,7 @@ func (c *catalog) upserts() []string {
 // Export, then validate finds nothing, and a sync of the commit sends
 // nothing: the files are what Port holds.
 func TestExportRoundTrip(t *testing.T) {
+	t.Parallel()
 	needGit(t)
 	c := newCatalog(t)
 	c.git("init", "-q", "-b", "main")
@@ -194,6 +195,7 @@ func TestExportRoundTrip(t *testing.T) {
 
 // What Port itself holds invalid is exported as it is, and validate shows it.
 func TestExportKeepsWhatPortHoldsInvalid(t *testing.T) {
+	t.Parallel()
 	c := newCatalog(t)
 	c.put("service", `{"identifier": "odd", "properties": {"tier": "gold"}}`)
 	if code, out, errOut := c.run("export", "service", "system"); code != 0 {
@@ -212,6 +214,7 @@ func TestExportKeepsWhatPortHoldsInvalid(t *testing.T) {
 }
 
 func TestExportYAMLAndBlueprintLayout(t *testing.T) {
+	t.Parallel()
 	c := newCatalog(t)
 	c.write(".port/gitops.yaml", "# mine\nblueprints: .port/blueprints\nentities:\n    - files: \"**/entity.json\"\n      blueprint: service\n")
 	c.write(".port/blueprints/.keep", "")
@@ -252,6 +255,7 @@ func TestExportYAMLAndBlueprintLayout(t *testing.T) {
 }
 
 func TestExportSubsetByQuery(t *testing.T) {
+	t.Parallel()
 	c := newCatalog(t)
 	code, out, errOut := c.run("export", "service", "--query", `{"combinator": "and", "rules": [{"property": "tier", "operator": "=", "value": "standard"}]}`)
 	if code != 0 {
@@ -269,6 +273,7 @@ func TestExportSubsetByQuery(t *testing.T) {
 
 // An existing file is never overwritten: listed, exit 1, the rest written.
 func TestExportSkipsExistingFiles(t *testing.T) {
+	t.Parallel()
 	c := newCatalog(t)
 	c.write("service/search/entity.json", "mine\n")
 	code, out, errOut := c.run("export", "service")
@@ -294,6 +299,7 @@ func TestExportSkipsExistingFiles(t *testing.T) {
 
 // Identifiers whose safe names collide get -2 and are reported.
 func TestExportCollisions(t *testing.T) {
+	t.Parallel()
 	c := newCatalog(t)
 	c.put("service", `{"identifier": "legacy_billing", "properties": {"tier": "critical"}}`)
 	code, out, errOut := c.run("export", "service")
@@ -312,6 +318,7 @@ func TestExportCollisions(t *testing.T) {
 // A configuration whose entities list is not last is left alone; the rule
 // to add is printed, exit 1.
 func TestExportConfigNotAppendable(t *testing.T) {
+	t.Parallel()
 	c := newCatalog(t)
 	c.write(".port/gitops.yaml", "entities: [{files: \"x/*.json\"}]\nprune: false\n")
 	before := c.read(".port/gitops.yaml")
@@ -325,6 +332,7 @@ func TestExportConfigNotAppendable(t *testing.T) {
 }
 
 func TestExportUsage(t *testing.T) {
+	t.Parallel()
 	c := newCatalog(t)
 	for _, args := range [][]string{
 		{"export"},
@@ -344,6 +352,7 @@ func TestExportUsage(t *testing.T) {
 // No configuration and no rule for port.yml: one is written that keeps
 // the default rule first, and the files need no blueprint key.
 func TestExportYAMLWritesConfiguration(t *testing.T) {
+	t.Parallel()
 	// Without a configuration, the default **/port.yml rule takes port.yml
 	// files: each names its blueprint, and no configuration is written.
 	c := newCatalog(t)

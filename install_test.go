@@ -125,6 +125,7 @@ func needTools(t *testing.T, tools ...string) {
 // it against checksums.txt, resolves latest, and refuses a tampered
 // archive and an unknown version with a clear message.
 func TestInstallReleaseScript(t *testing.T) {
+	t.Parallel()
 	needTools(t, "bash", "curl", "tar", "sha256sum")
 	all := []string{"linux/amd64", "linux/arm64", "darwin/amd64", "darwin/arm64", "windows/amd64", "windows/arm64"}
 	good := newRelease(t, "v1.2.3", all...)

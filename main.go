@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"strings"
+	gosync "sync"
 	"syscall"
 
 	"github.com/mattn/go-isatty"
@@ -86,6 +87,10 @@ func runWith(ctx context.Context, io *cmdutil.IO, args []string) int {
 	return code
 }
 
+// setFlagStringer installs flagString once per process (tests build many
+// apps, some at once).
+var setFlagStringer gosync.Once
+
 func newApp(io *cmdutil.IO) *cli.App {
 	v := buildVersion()
 	app := &cli.App{
@@ -150,7 +155,7 @@ func newApp(io *cmdutil.IO) *cli.App {
 	// Help: examples under their own heading, one default per flag, real
 	// placeholders. urfave/cli renders flags through this package-level
 	// hook; every app this process builds wants the same.
-	cli.FlagStringer = flagString
+	setFlagStringer.Do(func() { cli.FlagStringer = flagString })
 	examplesHeading(app.Commands)
 	if desc, ex, ok := cutExamples(app.Description); ok {
 		app.Description = desc

@@ -89,6 +89,7 @@ var scriptBlueprints = []string{
 }
 
 func TestScripts(t *testing.T) {
+	t.Parallel()
 	testscript.Run(t, scriptParams("testdata/script"))
 }
 

@@ -11,6 +11,7 @@ import (
 // (not with main's newer commits) and with Port's entities, validated by
 // Port, as a Markdown comment (golden file testdata/plan.md).
 func TestPullRequestPlanMarkdown(t *testing.T) {
+	t.Parallel()
 	c := exported(t, "")
 	c.git("checkout", "-q", "-b", "feature")
 	c.write("service/payments/entity.json", strings.Replace(c.read("service/payments/entity.json"), `"critical"`, `"standard"`, 1))
@@ -56,6 +57,7 @@ func TestPullRequestPlanMarkdown(t *testing.T) {
 
 // Without the target branch in the clone, the plan says how to fetch it.
 func TestPullRequestPlanNeedsTheTarget(t *testing.T) {
+	t.Parallel()
 	c := exported(t, "")
 	c.env = map[string]string{"CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "release"}
 	code, _, errOut := c.run("sync", "--dry-run")

@@ -121,7 +121,7 @@ func preCommitEnv(t *testing.T) (tmp string, env []string, hookRepo, rev string)
 	goModCache := strings.TrimSpace(mustSh(t, ".", os.Environ(), "go", "env", "GOMODCACHE"))
 	goCache := strings.TrimSpace(mustSh(t, ".", os.Environ(), "go", "env", "GOCACHE"))
 	// Reuse the module and build caches so the hook builds without downloading.
-	env = append(env, "PRE_COMMIT_HOME="+filepath.Join(tmp, "pre-commit-cache"), "GOMODCACHE="+goModCache, "GOCACHE="+goCache, "GOFLAGS=-mod=mod")
+	env = append(env, "PRE_COMMIT_HOME="+filepath.Join(tmp, "pre-commit-cache"), "GOMODCACHE="+goModCache, "GOCACHE="+goCache, "GOFLAGS=-mod=mod -trimpath")
 	hookRepo = filepath.Join(tmp, "hook-source")
 	rev = snapshotProject(t, hookRepo, env)
 	return tmp, env, hookRepo, rev
@@ -147,6 +147,7 @@ const precommitBlueprint = `{"identifier": "microservice", "title": "Microservic
 // snapshot of this project and one pre-commit cache, so port-gitops is built
 // for the hook once (language: golang compiles the whole module).
 func TestPreCommit(t *testing.T) {
+	t.Parallel()
 	tmp, env, hookRepo, rev := preCommitEnv(t)
 	t.Run("validate", func(t *testing.T) { testPreCommitFramework(t, tmp, env, hookRepo, rev) })
 	t.Run("post-merge sync", func(t *testing.T) { testPreCommitPostMergeSync(t, tmp, env, hookRepo, rev) })

@@ -33,6 +33,7 @@ func TestVersionString(t *testing.T) {
 // The ldflags .goreleaser.yaml sets reach the version command of the real
 // binary.
 func TestVersionStampedByLdflags(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}

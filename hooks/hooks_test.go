@@ -56,6 +56,7 @@ func testOptions(dir, bin string) (Options, *bytes.Buffer) {
 // finds a hook at the path at every moment of the install: the old one
 // until ours replaces it in one rename.
 func TestInstallKeepsTheForeignHookItself(t *testing.T) {
+	t.Parallel()
 	needGit(t)
 	dir := gitInit(t, t.TempDir())
 	hook := filepath.Join(dir, ".git", "hooks", "pre-commit")
@@ -87,6 +88,7 @@ func TestInstallKeepsTheForeignHookItself(t *testing.T) {
 // gets its hook where git runs it, and git does run it: the commit reaches
 // the recorded binary. Nothing is written beside the repository.
 func TestInstallInAnOddlyNamedRepository(t *testing.T) {
+	t.Parallel()
 	needGit(t)
 	for _, name := range []string{"a\nb", "trailing\n", "with space", `it's "quoted"`, "$(touch pwned)`touch pwned2`"} {
 		t.Run(fmt.Sprintf("%q", name), func(t *testing.T) {
@@ -175,6 +177,7 @@ func names(files map[string]hookFile) []string {
 // A hooks directory whose name ends with a newline is refused: the hook's
 // $(dirname "$0") would lose the newline and miss the hook it keeps.
 func TestInstallRefusesAHooksDirEndingInANewline(t *testing.T) {
+	t.Parallel()
 	needGit(t)
 	repo := gitInit(t, t.TempDir())
 	if out, err := exec.Command("git", "-C", repo, "config", "core.hooksPath", "hooks\n").CombinedOutput(); err != nil {
@@ -197,6 +200,7 @@ func TestInstallRefusesAHooksDirEndingInANewline(t *testing.T) {
 // loses no byte of anyone else's, and leaves the way clear: install then
 // succeeds, and a second uninstall comes back to the same files.
 func TestUninstallEveryState(t *testing.T) {
+	t.Parallel()
 	needGit(t)
 	const (
 		before   = "#!/bin/sh\necho 'the hook from before' >&2\n"
@@ -296,6 +300,7 @@ func TestUninstallEveryState(t *testing.T) {
 
 // Install over an edited hook of ours saves the edits before writing ours.
 func TestInstallSavesAnEditedHook(t *testing.T) {
+	t.Parallel()
 	needGit(t)
 	repo := gitInit(t, t.TempDir())
 	hook := filepath.Join(repo, ".git", "hooks", "pre-commit")
@@ -339,6 +344,7 @@ func TestInstallSavesAnEditedHook(t *testing.T) {
 // Our own hook, written for another binary, is simply rewritten: it is not
 // an edit.
 func TestInstallRewritesOursForAnotherBinary(t *testing.T) {
+	t.Parallel()
 	needGit(t)
 	repo := gitInit(t, t.TempDir())
 	log := filepath.Join(t.TempDir(), "log")
@@ -360,6 +366,7 @@ func TestInstallRewritesOursForAnotherBinary(t *testing.T) {
 }
 
 func TestUninstallWithNothingInstalledSaysSo(t *testing.T) {
+	t.Parallel()
 	needGit(t)
 	repo := gitInit(t, t.TempDir())
 	opts, out := testOptions(repo, "")
@@ -375,6 +382,7 @@ func TestUninstallWithNothingInstalledSaysSo(t *testing.T) {
 // --binary must name a port-gitops that runs; anything else is a usage
 // error before any hook is written.
 func TestInstallChecksTheBinary(t *testing.T) {
+	t.Parallel()
 	needGit(t)
 	defer func(d time.Duration) { binaryCheckTimeout = d }(binaryCheckTimeout)
 	binaryCheckTimeout = 500 * time.Millisecond

@@ -20,6 +20,7 @@ func gitIn(t *testing.T, dir string, args ...string) {
 }
 
 func TestLinkedWorktreeSyncs(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.env["GITHUB_REPOSITORY"] = "shop/catalog"
 	f.write(map[string]string{"services/a/entity.json": svc("a", "critical")})
@@ -40,6 +41,7 @@ func TestLinkedWorktreeSyncs(t *testing.T) {
 }
 
 func TestBareRepositoryIsRefused(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	bare := filepath.Join(t.TempDir(), "bare.git")
 	gitIn(t, f.dir, "clone", "-q", "--bare", f.dir, bare)
@@ -51,6 +53,7 @@ func TestBareRepositoryIsRefused(t *testing.T) {
 }
 
 func TestPartialCloneSaysHowToFix(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.env["GITHUB_REPOSITORY"] = "shop/catalog"
 	f.env["GITHUB_REF_NAME"] = "main"
@@ -81,6 +84,7 @@ func TestPartialCloneSaysHowToFix(t *testing.T) {
 // to open; sync reads commits, not the working tree, so it must still work,
 // including for entity files outside the sparse cone.
 func TestSparseCheckoutSyncs(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.write(map[string]string{
 		"services/a/entity.json": svc("a", "critical"),

@@ -19,6 +19,7 @@ const docBP = `{"identifier": "doc", "title": "Doc", "schema": {"properties": {
 // a change of the target alone re-sends the entity; a removed target is a
 // finding that holds the entity (not sent, not deleted).
 func TestFileRefSentAndFollowed(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	if err := f.srv.AddBlueprint(json.RawMessage(docBP)); err != nil {
 		t.Fatal(err)
@@ -101,6 +102,7 @@ func TestFileRefSentAndFollowed(t *testing.T) {
 // A target committed as a symbolic link is never followed, whatever it
 // points at: a finding, nothing sent.
 func TestFileRefSymlinkInCommitIsNotFollowed(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	if err := f.srv.AddBlueprint(json.RawMessage(docBP)); err != nil {
 		t.Fatal(err)

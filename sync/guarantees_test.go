@@ -20,6 +20,7 @@ func prune(o *Options) { o.Prune = true }
 // schema refuses) never deletes what the file defined; the revert brings
 // everything back in order.
 func TestBrokenFilesAtHeadNeverDelete(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.write(map[string]string{
 		"services/a/entity.json": svc("a", "critical"),
@@ -70,6 +71,7 @@ func TestBrokenFilesAtHeadNeverDelete(t *testing.T) {
 // One sed breaks every entity file: nothing is deleted; its revert leaves
 // Port as HEAD defines it.
 func TestMassBreakageThenRevert(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	files := map[string]string{}
 	for i := range 50 {
@@ -101,6 +103,7 @@ func TestMassBreakageThenRevert(t *testing.T) {
 // and fixes b: the diff from the recorded state says a did not change, but
 // the run that wrote it did not finish, so a is sent again.
 func TestHalfDoneRunThenRevert(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.write(map[string]string{
 		"services/a/entity.json": svc("a", "critical"),
@@ -141,6 +144,7 @@ func TestHalfDoneRunThenRevert(t *testing.T) {
 // An entity someone deleted in Port by hand, whose file git then removes,
 // is deleted as far as sync is concerned: the prune succeeds.
 func TestEntityAlreadyGoneFromPort(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.write(map[string]string{
 		"services/a/entity.json": svc("a", "critical"),
@@ -169,6 +173,7 @@ func TestEntityAlreadyGoneFromPort(t *testing.T) {
 // The post-merge hook after a local merge that is not pushed: nothing
 // reaches Port, the shared state stays, one line says why.
 func TestPostMergeSkipsUnpushedMerge(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	remote := filepath.Join(t.TempDir(), "remote.git")
 	gitIn(t, f.dir, "init", "-q", "--bare", remote)
@@ -212,6 +217,7 @@ func TestPostMergeSkipsUnpushedMerge(t *testing.T) {
 // each other, in both orders: one waits for the other, and Port ends as the
 // newer commit defines it.
 func TestTwoRunsAtOnce(t *testing.T) {
+	t.Parallel()
 	for _, newerFirst := range []bool{false, true} {
 		t.Run(fmt.Sprintf("newerFirst=%v", newerFirst), func(t *testing.T) {
 			f := newFixture(t)
@@ -281,6 +287,7 @@ func TestTwoRunsAtOnce(t *testing.T) {
 // A run killed while holding the lock blocks the next only until its lease
 // ends; a live lease makes the next run wait, bounded, then exit 3.
 func TestLockLeaseWaitAndTakeover(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.env["GITHUB_REPOSITORY"] = "shop/catalog"
 	f.env["GITHUB_REF_NAME"] = "main"
@@ -331,6 +338,7 @@ func TestLockLeaseWaitAndTakeover(t *testing.T) {
 // A run that loses its lock (its lease taken over while it was stalled)
 // stops before writing, exit 3, state untouched, pending kept.
 func TestLostLockStopsTheRun(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.write(map[string]string{"services/a/entity.json": svc("a", "critical")})
 	c1 := f.commit("a")
@@ -371,6 +379,7 @@ func TestLostLockStopsTheRun(t *testing.T) {
 // properties: sync adds them (the emulator, as Port, refuses undeclared
 // properties).
 func TestOldStateBlueprintIsUpgraded(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.write(map[string]string{"services/a/entity.json": svc("a", "critical")})
 	f.commit("a")
@@ -394,6 +403,7 @@ func TestOldStateBlueprintIsUpgraded(t *testing.T) {
 
 // An entity over Port's 1 MiB request limit is a finding and is not sent.
 func TestEntityTooLarge(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	big := strings.Repeat("x", 1<<20)
 	f.write(map[string]string{
@@ -424,6 +434,7 @@ func TestEntityTooLarge(t *testing.T) {
 // Past its bounds the pending record says "everything", and the next run
 // syncs every entity file at HEAD.
 func TestPendingEverything(t *testing.T) {
+	t.Parallel()
 	var items []Item
 	for i := range maxPendingKeys + 1 {
 		items = append(items, Item{Key: Key{"service", fmt.Sprintf("s%05d", i)}})
@@ -459,6 +470,7 @@ func TestPendingEverything(t *testing.T) {
 // An entity moved into a new file that does not parse is held, not
 // deleted, although its old file parses and no longer defines it.
 func TestEntityMovedIntoBrokenFileIsHeld(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.write(map[string]string{"catalog/one.json": `[{"identifier": "x", "blueprint": "system"}, {"identifier": "y", "blueprint": "system"}]`})
 	f.commit("x y")
@@ -484,6 +496,7 @@ func TestEntityMovedIntoBrokenFileIsHeld(t *testing.T) {
 
 // Hand edits and deletions in Port are put back by one --full run.
 func TestFullRepairsHandEditsAndDeletions(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.write(map[string]string{
 		"services/a/entity.json": svc("a", "critical"),

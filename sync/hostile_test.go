@@ -11,6 +11,7 @@ import (
 // the blueprint cache; a symbolic link committed in git (mode 120000) is a
 // link, never followed, so its target is neither read, printed nor sent.
 func TestStarStarAndCommittedSymlinks(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	const canary = "sk_live_CANARY_sync_91"
 	outside := filepath.Join(t.TempDir(), "secret.json")

@@ -62,6 +62,7 @@ func TestMain(m *testing.M) {
 // commit that reverts part of what it was writing: the next run leaves
 // Port exactly as HEAD defines it.
 func TestKilledRunThenPartialRevert(t *testing.T) {
+	t.Parallel()
 	built := make(chan struct{})
 	go func() { _, _ = buildBinary(); close(built) }() // while the repository is made
 	// One repository for every kill point: C1 (300 services), C2 (280

@@ -6,6 +6,7 @@ import "testing"
 // meanwhile by a run that lost its lock but did not yet know) survives the
 // state's advance; what the plan took in is cleared.
 func TestPendingMinusKeepsWhatTheRunDidNotCover(t *testing.T) {
+	t.Parallel()
 	k := func(id string) pendingKey { return pendingKey{Blueprint: "svc", Identifier: id} }
 	cur := pendingSet{Entities: []pendingKey{k("a"), k("b"), k("c")}}
 	covered := pendingSet{Entities: []pendingKey{k("a"), k("c")}}

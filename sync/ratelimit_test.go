@@ -15,6 +15,7 @@ import (
 // requests, longer than the attempt bound (8 here): sync rides it out,
 // each wait told once on stderr; with a budget too small it stops, exit 3.
 func TestRateLimitStorm(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.write(map[string]string{"services/a/entity.json": svc("a", "critical"), "services/b/entity.json": svc("b", "standard")})
 	f.commit("two")

@@ -25,6 +25,7 @@ func (f *fixture) converged() {
 }
 
 func TestMergeCommitComparedWithFirstParent(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.write(map[string]string{"services/a/entity.json": svc("a", "critical")})
 	f.commit("a")
@@ -48,6 +49,7 @@ func TestMergeCommitComparedWithFirstParent(t *testing.T) {
 }
 
 func TestRootCommitAndCIBefore(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	// The fixture's first commit is a root commit with no entities; add one
 	// in a second commit and point the CI's before at the root.
@@ -74,6 +76,7 @@ func TestRootCommitAndCIBefore(t *testing.T) {
 }
 
 func TestShallowCloneMissingBaseSaysHowToFix(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	// As in CI: the repository and branch name the sync state.
 	f.env["GITHUB_REPOSITORY"] = "shop/catalog"
@@ -106,6 +109,7 @@ func TestShallowCloneMissingBaseSaysHowToFix(t *testing.T) {
 }
 
 func TestFaultsAreRetried(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	var files = map[string]string{}
 	for _, id := range []string{"a", "b", "c", "d"} {
@@ -128,6 +132,7 @@ func TestFaultsAreRetried(t *testing.T) {
 }
 
 func TestPortRejectionIsReportedAndRetriedNextRun(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	// Valid locally, but the system it points at does not exist in Port.
 	f.write(map[string]string{
@@ -161,6 +166,7 @@ func TestPortRejectionIsReportedAndRetriedNextRun(t *testing.T) {
 }
 
 func TestRelationTargetsFirstAndCycles(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	// One push: services point at a system and at each other (a cycle).
 	f.write(map[string]string{
@@ -200,6 +206,7 @@ func TestRelationTargetsFirstAndCycles(t *testing.T) {
 }
 
 func TestMergeFlagAndDeleteDependents(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.write(map[string]string{
 		"catalog/systems.json":   `[{"identifier": "shop", "blueprint": "system"}]`,
@@ -231,6 +238,7 @@ func TestMergeFlagAndDeleteDependents(t *testing.T) {
 }
 
 func TestPruneRefusesToWipeTheCatalog(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.write(map[string]string{"services/a/entity.json": svc("a", "critical")})
 	f.commit("a")
@@ -249,6 +257,7 @@ func TestPruneRefusesToWipeTheCatalog(t *testing.T) {
 }
 
 func TestConcurrencyBoundsRequestsInFlight(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	files := map[string]string{}
 	systems := []string{}
@@ -276,6 +285,7 @@ func TestConcurrencyBoundsRequestsInFlight(t *testing.T) {
 }
 
 func TestDeleteDependentsNeedsPrune(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	r := f.sync(func(o *Options) { o.DeleteDependents = true })
 	if cmdutil.ExitCode(r.err) != cmdutil.ExitUsage || !strings.Contains(r.err.Error(), "--prune") {

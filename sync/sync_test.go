@@ -163,6 +163,7 @@ func svc(id, tier string) string {
 }
 
 func TestFirstSyncThenIncremental(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.write(map[string]string{
 		"services/a/entity.json": svc("a", "critical"),
@@ -220,6 +221,7 @@ func TestFirstSyncThenIncremental(t *testing.T) {
 }
 
 func TestDeleteRenameAndIdentifierChange(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.write(map[string]string{
 		"services/a/entity.json": svc("a", "critical"),
@@ -259,6 +261,7 @@ func TestDeleteRenameAndIdentifierChange(t *testing.T) {
 }
 
 func TestEntityMovedBetweenFilesIsNotDeleted(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.write(map[string]string{
 		"catalog/one.json": `[{"identifier": "x", "blueprint": "system"}, {"identifier": "y", "blueprint": "system"}]`,
@@ -283,6 +286,7 @@ func TestEntityMovedBetweenFilesIsNotDeleted(t *testing.T) {
 }
 
 func TestFailedRunLosesNothing(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.write(map[string]string{"services/a/entity.json": svc("a", "critical")})
 	f.commit("one")
@@ -310,6 +314,7 @@ func TestFailedRunLosesNothing(t *testing.T) {
 }
 
 func TestOldRerunDoesNotRegress(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	// CI checks out the job's commit detached and names the branch.
 	f.env["GITHUB_REF_NAME"] = "main"
@@ -332,6 +337,7 @@ func TestOldRerunDoesNotRegress(t *testing.T) {
 }
 
 func TestInvalidEntitiesAreNotSentAndStateStays(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.write(map[string]string{
 		"services/a/entity.json": svc("a", "critical"),
@@ -363,6 +369,7 @@ func TestInvalidEntitiesAreNotSentAndStateStays(t *testing.T) {
 }
 
 func TestDryRunSendsNothing(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.write(map[string]string{"services/a/entity.json": svc("a", "critical")})
 	f.commit("add")
@@ -397,6 +404,7 @@ func TestDryRunSendsNothing(t *testing.T) {
 }
 
 func TestNoCredentials(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.env = map[string]string{"PORT_BASE_URL": f.srv.URL}
 	r := f.sync(nil)
@@ -410,6 +418,7 @@ func TestNoCredentials(t *testing.T) {
 }
 
 func TestSecretNeverPrinted(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.env["PORT_CLIENT_SECRET"] = "canary-secret-3f9a"
 	for _, mod := range []func(*Options){nil, func(o *Options) { o.Verbose = true }, func(o *Options) { o.Format = "json" }} {
@@ -427,6 +436,7 @@ func TestSecretNeverPrinted(t *testing.T) {
 // An entity copied from Port's API carries createdAt, createdBy, updatedAt
 // and updatedBy: they are never sent, and adding them changes nothing.
 func TestServerFieldsAreNeverSent(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.write(map[string]string{"services/a/entity.json": svc("a", "critical")})
 	f.commit("add")
@@ -467,6 +477,7 @@ func TestServerFieldsAreNeverSent(t *testing.T) {
 // The invalid column counts entities, not findings, and a file with a
 // syntax error counts too.
 func TestInvalidCountsEntitiesAndUnreadableFiles(t *testing.T) {
+	t.Parallel()
 	counts := map[string]*report.SyncCounts{}
 	count := func(bp string) *report.SyncCounts {
 		if counts[bp] == nil {

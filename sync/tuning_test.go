@@ -16,6 +16,7 @@ const tunedConfig = "entities:\n  - files: \"services/**/entity.json\"\n    blue
 // there); ignored files are never synced; a configuration requirement blocks
 // like any error.
 func TestSyncHonoursTuning(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.write(map[string]string{
 		".port/gitops.yaml":           tunedConfig + "overrides:\n  - files: \"services/legacy/**\"\n    rules: {duplicate-key: warning}\nignore:\n  - \"services/vendor/**\"\nrequire:\n  - files: \"services/new/**\"\n    properties: [replicas]\n",
@@ -41,6 +42,7 @@ func TestSyncHonoursTuning(t *testing.T) {
 // A dry run names the entity files whose uncommitted changes it does not
 // send: changed, new and deleted, a few of them and a count.
 func TestDryRunNamesUncommittedEntityFiles(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.write(map[string]string{
 		"services/a/entity.json": svc("a", "critical"),

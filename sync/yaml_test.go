@@ -44,6 +44,7 @@ func (f *fixture) mustSync(mod func(*Options)) syncRun {
 // Converting files from JSON to YAML sends nothing: entities are compared,
 // not text.
 func TestJSONToYAMLSendsNothing(t *testing.T) {
+	t.Parallel()
 	f := yamlFixture(t)
 	f.write(map[string]string{
 		"services/a/entity.json": `{"identifier": "a", "title": "A", "properties": {"tier": "critical", "replicas": 3}, "relations": {"system": "shop", "dependsOn": ["b"]}}`,
@@ -78,6 +79,7 @@ func TestJSONToYAMLSendsNothing(t *testing.T) {
 // A port.yml reformatted (flow to block, quoting, comments, an anchor)
 // sends nothing; a real change in it sends that entity only.
 func TestReformattedYAMLSendsNothing(t *testing.T) {
+	t.Parallel()
 	f := yamlFixture(t)
 	f.write(map[string]string{
 		"catalog/systems.yml": "- {identifier: shop, blueprint: system, properties: {owner: dana}}\n- {identifier: pay, blueprint: system, properties: {owner: dana}}\n",
@@ -109,6 +111,7 @@ func TestReformattedYAMLSendsNothing(t *testing.T) {
 // An entity moved from one port.yml to another, unchanged, is not deleted
 // and is sent at most once.
 func TestEntityMovedBetweenYAMLFiles(t *testing.T) {
+	t.Parallel()
 	f := yamlFixture(t)
 	f.write(map[string]string{
 		"catalog/one.yml": "- {identifier: x, blueprint: system}\n- {identifier: y, blueprint: system}\n",
@@ -136,6 +139,7 @@ func TestEntityMovedBetweenYAMLFiles(t *testing.T) {
 // moved into a port.yml that does not parse is held, even though YAML
 // writes its identifier unquoted.
 func TestYAMLTypoNeverDeletes(t *testing.T) {
+	t.Parallel()
 	f := yamlFixture(t)
 	f.write(map[string]string{
 		"services/a/port.yml": "identifier: a\nproperties: {tier: critical}\n",
@@ -172,6 +176,7 @@ func TestYAMLTypoNeverDeletes(t *testing.T) {
 
 // names finds an identifier written unquoted, as a word of its own only.
 func TestNamesFindsUnquotedIdentifiers(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		data, id string
 		want     bool

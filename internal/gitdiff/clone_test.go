@@ -29,6 +29,7 @@ func threeCommits(t *testing.T) (src string, c []Hash) {
 }
 
 func TestShallowClone(t *testing.T) {
+	t.Parallel()
 	needGit(t)
 	src, c := threeCommits(t)
 	dir := filepath.Join(t.TempDir(), "shallow")
@@ -127,6 +128,7 @@ func TestShallowClone(t *testing.T) {
 }
 
 func TestShallowCloneDepth(t *testing.T) {
+	t.Parallel()
 	needGit(t)
 	src, c := threeCommits(t)
 	dir := filepath.Join(t.TempDir(), "depth2")
@@ -151,6 +153,7 @@ func TestShallowCloneDepth(t *testing.T) {
 }
 
 func TestPartialClone(t *testing.T) {
+	t.Parallel()
 	needGit(t)
 	src, c := threeCommits(t)
 	dir := filepath.Join(t.TempDir(), "partial")
@@ -201,6 +204,7 @@ func TestPartialClone(t *testing.T) {
 }
 
 func TestMissingInCompleteClone(t *testing.T) {
+	t.Parallel()
 	needGit(t)
 	dir, _, c2 := twoCommits(t)
 	r := openRepo(t, dir)

@@ -10,6 +10,7 @@ import (
 )
 
 func TestDiff(t *testing.T) {
+	t.Parallel()
 	needGit(t)
 	sub := "1234567890abcdef1234567890abcdef12345678" // a submodule commit
 	z := ZeroHash
@@ -188,6 +189,7 @@ func TestDiff(t *testing.T) {
 }
 
 func TestDiffTreesAndFiles(t *testing.T) {
+	t.Parallel()
 	needGit(t)
 	dir := initRepo(t)
 	tree := map[string]entry{
@@ -257,6 +259,7 @@ func equalFiles(a, b []File) bool {
 }
 
 func TestHistory(t *testing.T) {
+	t.Parallel()
 	needGit(t)
 	dir := initRepo(t)
 	//   0 - 1 ------- 3 (merge, main)
@@ -395,6 +398,7 @@ func TestHistory(t *testing.T) {
 }
 
 func TestParseHash(t *testing.T) {
+	t.Parallel()
 	for _, s := range []string{"", "abc", strings.Repeat("g", 40), strings.Repeat("a", 41)} {
 		if _, err := ParseHash(s); err == nil {
 			t.Errorf("ParseHash(%q): no error", s)
@@ -407,6 +411,7 @@ func TestParseHash(t *testing.T) {
 }
 
 func TestHas(t *testing.T) {
+	t.Parallel()
 	needGit(t)
 	dir := initRepo(t)
 	writeFile(t, dir, ".port/gitops.yaml", "entities: []\n")

@@ -22,6 +22,7 @@ import (
 // --batch: one pack with deep delta chains, a second pack, and loose
 // objects, all at once.
 func TestObjectReaderOracle(t *testing.T) {
+	t.Parallel()
 	needGit(t)
 	for seed := range 3 {
 		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {

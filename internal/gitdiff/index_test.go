@@ -9,6 +9,7 @@ import (
 )
 
 func TestStaged(t *testing.T) {
+	t.Parallel()
 	needGit(t)
 	dir := initRepo(t)
 	writeFile(t, dir, "svc/partly.json", "line 1\nline 2\n")
@@ -104,6 +105,7 @@ func TestStaged(t *testing.T) {
 }
 
 func TestStagedIn(t *testing.T) {
+	t.Parallel()
 	needGit(t)
 	dir := initRepo(t)
 	writeFile(t, dir, "a.json", `{"v":1}`)
@@ -147,6 +149,7 @@ func TestStagedIn(t *testing.T) {
 }
 
 func TestStagedIndexFormats(t *testing.T) {
+	t.Parallel()
 	needGit(t)
 	dir := initRepo(t)
 	writeFile(t, dir, "a.json", `{"v":1}`)

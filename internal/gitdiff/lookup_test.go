@@ -8,6 +8,7 @@ import (
 )
 
 func TestLookup(t *testing.T) {
+	t.Parallel()
 	needGit(t)
 	dir := initRepo(t)
 	c := buildCommits(t, dir, []commitSpec{{tree: map[string]entry{

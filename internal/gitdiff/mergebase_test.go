@@ -9,6 +9,7 @@ import (
 // The oracle is git merge-base, on a branch that forked, a main that moved
 // on and merged another branch meanwhile, and a shallow clone.
 func TestMergeBase(t *testing.T) {
+	t.Parallel()
 	needGit(t)
 	dir := initRepo(t)
 	writeFile(t, dir, "a", "1")

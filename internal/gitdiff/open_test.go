@@ -37,6 +37,7 @@ func wantTwoCommitsDiff(t *testing.T, r *Repo, c1, c2 Hash) {
 }
 
 func TestOpen(t *testing.T) {
+	t.Parallel()
 	needGit(t)
 
 	t.Run("subdirectory", func(t *testing.T) {
@@ -246,6 +247,7 @@ func TestOpen(t *testing.T) {
 }
 
 func TestConcurrentReadBlob(t *testing.T) {
+	t.Parallel()
 	needGit(t)
 	dir := initRepo(t)
 	tree := map[string]entry{}

@@ -18,6 +18,7 @@ import (
 // one repository; the object storage varies (fast-import pack, repacked
 // with deltas, loose objects).
 func TestDiffOracle(t *testing.T) {
+	t.Parallel()
 	needGit(t)
 	seeds := 6
 	if testing.Short() {

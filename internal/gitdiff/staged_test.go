@@ -89,6 +89,7 @@ func without(all []File, some []Change) []File {
 // git keeps in the index (partly invalidated by the staged changes), with
 // none valid, and as an index of version 4.
 func TestStagedChangesOracle(t *testing.T) {
+	t.Parallel()
 	needGit(t)
 	seeds := 8
 	if testing.Short() {
@@ -229,6 +230,7 @@ func copyFile(tb testing.TB, from, to string) {
 // TestStagedChangesUnbornHead: before the first commit, everything staged
 // is a change.
 func TestStagedChangesUnbornHead(t *testing.T) {
+	t.Parallel()
 	needGit(t)
 	dir := initRepo(t)
 	writeFile(t, dir, "a.json", `{"a":1}`)
@@ -247,6 +249,7 @@ func TestStagedChangesUnbornHead(t *testing.T) {
 // name length field saturates) in versions 2, 3 and 4, and every
 // truncation of the entries is an error, never a panic.
 func TestIndexLongPathsAndTruncation(t *testing.T) {
+	t.Parallel()
 	needGit(t)
 	dir := initRepo(t)
 	h := strings.TrimSpace(git(t, dir, "hash-object", "-w", "--stdin"))
