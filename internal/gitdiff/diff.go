@@ -78,34 +78,11 @@ func (r *Repo) Files(commit Hash, match func(path string) bool) ([]File, error) 
 func (r *Repo) Has(commit Hash, path string) (bool, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	tree, err := r.commitTree(commit)
-	if err != nil {
-		return false, fmt.Errorf("look up %s in %s: %w", path, short(commit), err)
+	found, err := r.entryAt(commit, path)
+	if err != nil || found == nil {
+		return false, err
 	}
-	parts := strings.Split(path, "/")
-	for i, name := range parts {
-		entries, err := r.loadTree(tree)
-		if err != nil {
-			return false, fmt.Errorf("look up %s in %s: %w", path, short(commit), err)
-		}
-		var found *treeEntry
-		for j := range entries {
-			if string(entries[j].name) == name {
-				found = &entries[j]
-				break
-			}
-		}
-		switch {
-		case found == nil:
-			return false, nil
-		case i == len(parts)-1:
-			return found.isTree() || found.isFile(), nil
-		case !found.isTree():
-			return false, nil
-		}
-		tree = found.hash
-	}
-	return false, nil
+	return found.isTree() || found.isFile(), nil
 }
 
 // commitTree returns the tree of commit h; ZeroHash gives the empty tree.

@@ -18,15 +18,35 @@ var ErrNotFile = errors.New("not a regular file")
 func (r *Repo) Lookup(commit Hash, path string) (Hash, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	found, err := r.entryAt(commit, path)
+	switch {
+	case err != nil:
+		return ZeroHash, err
+	case found == nil:
+		return ZeroHash, fs.ErrNotExist
+	case found.isFile():
+		return found.fileHash(), nil
+	case found.isTree():
+		return ZeroHash, fmt.Errorf("%w: a directory", ErrNotFile)
+	case found.mode&modeTypeMask == 0o120000:
+		return ZeroHash, fmt.Errorf("%w: a symbolic link (links in git are never followed)", ErrNotFile)
+	}
+	return ZeroHash, fmt.Errorf("%w: a submodule", ErrNotFile)
+}
+
+// entryAt returns the entry at path (slash-separated) in commit's tree, or
+// nil when there is none, reading only the trees on the way to it. r.mu
+// must be held.
+func (r *Repo) entryAt(commit Hash, path string) (*treeEntry, error) {
 	tree, err := r.commitTree(commit)
 	if err != nil {
-		return ZeroHash, fmt.Errorf("look up %s in %s: %w", path, short(commit), err)
+		return nil, fmt.Errorf("look up %s in %s: %w", path, short(commit), err)
 	}
 	parts := strings.Split(path, "/")
 	for i, name := range parts {
 		entries, err := r.loadTree(tree)
 		if err != nil {
-			return ZeroHash, fmt.Errorf("look up %s in %s: %w", path, short(commit), err)
+			return nil, fmt.Errorf("look up %s in %s: %w", path, short(commit), err)
 		}
 		var found *treeEntry
 		for j := range entries {
@@ -37,21 +57,13 @@ func (r *Repo) Lookup(commit Hash, path string) (Hash, error) {
 		}
 		switch {
 		case found == nil:
-			return ZeroHash, fs.ErrNotExist
+			return nil, nil
 		case i == len(parts)-1:
-			switch {
-			case found.isFile():
-				return found.fileHash(), nil
-			case found.isTree():
-				return ZeroHash, fmt.Errorf("%w: a directory", ErrNotFile)
-			case found.mode&modeTypeMask == 0o120000:
-				return ZeroHash, fmt.Errorf("%w: a symbolic link (links in git are never followed)", ErrNotFile)
-			}
-			return ZeroHash, fmt.Errorf("%w: a submodule", ErrNotFile)
+			return found, nil
 		case !found.isTree():
-			return ZeroHash, fs.ErrNotExist
+			return nil, nil
 		}
 		tree = found.hash
 	}
-	return ZeroHash, fs.ErrNotExist
+	return nil, nil
 }
