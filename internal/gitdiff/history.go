@@ -319,31 +319,12 @@ func (r *Repo) isAncestor(a, b Hash) (bool, error) {
 // commit present and stops at absent ones; boundary is the first absent
 // commit met when target was not found.
 func (r *Repo) reaches(from, target Hash) (found bool, boundary Hash, err error) {
-	visited := map[Hash]bool{from: true}
-	queue := []Hash{from}
-	for len(queue) > 0 {
-		h := queue[0]
-		queue = queue[1:]
-		if h == target {
-			return true, ZeroHash, nil
-		}
-		c, err := r.loadCommit(h)
-		var m *MissingObjectError
-		if errors.As(err, &m) && m.Reason == ReasonShallow {
-			if boundary.IsZero() {
-				boundary = h
-			}
-			continue
-		}
-		if err != nil {
-			return false, ZeroHash, err
-		}
-		for _, p := range c.parents {
-			if !visited[p] {
-				visited[p] = true
-				queue = append(queue, p)
-			}
-		}
+	visited, boundary, err := r.history(from, func(h Hash) bool { return h == target })
+	if err != nil {
+		return false, ZeroHash, err
+	}
+	if visited[target] {
+		return true, ZeroHash, nil
 	}
 	return false, boundary, nil
 }
