@@ -352,10 +352,25 @@ func TestLostLockStopsTheRun(t *testing.T) {
 		o.lockLease, o.lockRenew = time.Second, 10*time.Millisecond
 		o.beforeWrite = func() {
 			raw, _ := json.Marshal(map[string]any{"identifier": id, "properties": map[string]any{"commit": c1, "owner": "thief", "leaseUntil": time.Now().Add(time.Hour).UTC().Format(time.RFC3339Nano)}})
+			lockGets := func() int {
+				n := 0
+				for _, req := range f.srv.Requests() {
+					if req.Method == "GET" && strings.HasSuffix(req.Path, "/entities/"+id) {
+						n++
+					}
+				}
+				return n
+			}
+			before := lockGets()
 			if err := f.srv.PutEntity(StateBlueprint, raw); err != nil {
 				t.Error(err)
 			}
-			time.Sleep(100 * time.Millisecond)
+			// Wait for a heartbeat to read the stolen lock (however loaded
+			// the machine), then for it to mark the lock lost.
+			for deadline := time.Now().Add(10 * time.Second); lockGets() < before+2 && time.Now().Before(deadline); {
+				time.Sleep(5 * time.Millisecond)
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
 	})
 	if cmdutil.ExitCode(r.err) != cmdutil.ExitRun || !strings.Contains(r.err.Error(), "lost the sync lock") {
