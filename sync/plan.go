@@ -3,7 +3,6 @@ package sync
 import (
 	"cmp"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"sort"
 
@@ -48,28 +47,24 @@ type Plan struct {
 // body renders an entity for Port, and lists its relation targets using the
 // blueprint's relation definitions (nil bp: no targets).
 func body(n *entity.Value, bp *blueprint.Blueprint) (json.RawMessage, []Key, error) {
-	obj, ok := n.Interface().(map[string]any)
-	if !ok {
-		return nil, nil, fmt.Errorf("entity is not an object")
-	}
-	raw, err := entitydiff.BodyOf(obj)
+	raw, err := entitydiff.BodyFromValue(n)
 	if err != nil {
 		return nil, nil, err
 	}
 	var targets []Key
-	if rels, ok := obj["relations"].(map[string]any); ok && bp != nil {
-		for name, v := range rels {
-			def, ok := bp.Relations[name]
+	if rels := n.Get("relations"); rels != nil && rels.Kind == entity.KindObject && bp != nil {
+		for _, m := range rels.Members {
+			def, ok := bp.Relations[m.Key]
 			if !ok {
 				continue
 			}
-			switch t := v.(type) {
-			case string:
-				targets = append(targets, Key{def.Target, t})
-			case []any:
-				for _, el := range t {
-					if s, ok := el.(string); ok {
-						targets = append(targets, Key{def.Target, s})
+			switch v := m.Value; v.Kind {
+			case entity.KindString:
+				targets = append(targets, Key{def.Target, v.Str})
+			case entity.KindArray:
+				for _, el := range v.Elems {
+					if el.Kind == entity.KindString {
+						targets = append(targets, Key{def.Target, el.Str})
 					}
 				}
 			}
