@@ -173,7 +173,9 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	s := &syncer{opts: opts, cfg: cfg, cache: cache, repo: repo, client: client, prune: prune}
 	res, err := s.run(ctx)
-	if opts.DryRun && err == nil {
+	if opts.DryRun && err == nil && opts.IO.Env("CI") == "" {
+		// A CI checkout is clean, and the check costs what git status
+		// does (a walk of the working tree): only where people work.
 		s.noteUncommitted()
 	}
 	if res != nil {

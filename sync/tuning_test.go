@@ -74,3 +74,21 @@ func TestDryRunNamesUncommittedEntityFiles(t *testing.T) {
 		t.Fatalf("a real run: %s", r.errOut)
 	}
 }
+
+// In CI (CI set, a clean checkout) the dry run does not look at the
+// working tree.
+func TestDryRunInCISkipsTheWorkingTree(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.write(map[string]string{"services/a/entity.json": svc("a", "critical")})
+	f.commit("a")
+	f.write(map[string]string{"services/a/entity.json": svc("a", "standard")})
+	f.env["CI"] = "true"
+	if r := f.sync(func(o *Options) { o.DryRun = true }); strings.Contains(r.errOut, "uncommitted") {
+		t.Fatalf("the dry run checked the working tree in CI:\n%s", r.errOut)
+	}
+	delete(f.env, "CI")
+	if r := f.sync(func(o *Options) { o.DryRun = true }); !strings.Contains(r.errOut, "uncommitted") {
+		t.Fatalf("no note outside CI:\n%s", r.errOut)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	gosync "sync"
 
 	"github.com/port-gitops/port-gitops/internal/gitdiff"
 	"github.com/port-gitops/port-gitops/internal/walk"
@@ -14,45 +15,46 @@ import (
 const maxUncommittedListed = 3
 
 // uncommitted lists the entity files whose working-tree content is not what
-// HEAD has: changed (the file's blob hash differs from HEAD's tree entry),
-// deleted, or new (in the working tree, not at HEAD). Paths are relative to
-// the configuration root, sorted. It reads the working tree through the
-// walk, which reads only regular files inside the repository, and never asks
-// git for a status (go-git's Worktree.Status hashes every file of the
-// repository, entity file or not).
+// HEAD has: changed or deleted, staged or not, and new (in the working tree,
+// not in the index). Paths are relative to the configuration root, sorted.
+// It costs what git status costs for these files, not a read of each: the
+// index against HEAD by its cached trees, the working tree against the index
+// by the stat data the index records (a file is read only when its size or
+// time changed), and a walk for files the index lacks, reading none.
 func (s *syncer) uncommitted(head gitdiff.Hash) ([]string, error) {
-	files, err := s.repo.Files(head, func(p string) bool { _, _, ok := s.match(p); return ok })
+	match := func(p string) bool { _, _, ok := s.match(p); return ok }
+	set := map[string]bool{}
+	staged, _, err := s.repo.StagedChanges("", match)
 	if err != nil {
-		return nil, fmt.Errorf("list entity files at HEAD: %w", err)
+		return nil, err
 	}
-	atHead := make(map[string]gitdiff.Hash, len(files))
-	for _, f := range files {
-		atHead[strings.TrimPrefix(f.Path, s.prefix)] = f.Hash
+	for _, c := range staged {
+		set[c.Path] = true
 	}
-	var out []string
-	found := map[string]bool{}
-	// One walker: fn is never called concurrently.
-	err = walk.Walk(s.cfg, s.cfg.Root, func(f *walk.File) {
+	unstaged, tracked, err := s.repo.Unstaged(match)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range unstaged {
+		set[p] = true
+	}
+	var mu gosync.Mutex
+	err = walk.Parallel(s.cfg, s.cfg.Root, 2, func(f *walk.File) {
 		if f.Rule == nil {
 			return // a directory that cannot be read
 		}
-		found[f.Rel] = true
-		h, ok := atHead[f.Rel]
-		if !ok {
-			out = append(out, f.Rel) // not at HEAD
-			return
-		}
-		if data, err := f.Read(); err != nil || gitdiff.BlobHash(data) != h {
-			out = append(out, f.Rel)
+		if p := s.prefix + f.Rel; !tracked[p] {
+			mu.Lock()
+			set[p] = true // new: not in the index
+			mu.Unlock()
 		}
 	})
 	if err != nil {
 		return nil, err
 	}
-	for rel := range atHead {
-		if !found[rel] {
-			out = append(out, rel) // deleted from the working tree
-		}
+	out := make([]string, 0, len(set))
+	for p := range set {
+		out = append(out, strings.TrimPrefix(p, s.prefix))
 	}
 	slices.Sort(out)
 	return out, nil

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Staged returns the files the next commit would contain, read from the
@@ -81,6 +82,7 @@ func (r *Repo) readIndex(indexFile string, match func(path string) bool) (*index
 	if err != nil {
 		return nil, fmt.Errorf("read index %s: %w", indexFile, err)
 	}
+	idx.mtime = fi.ModTime()
 	return idx, nil
 }
 
@@ -89,7 +91,18 @@ func (r *Repo) readIndex(indexFile string, match func(path string) bool) (*index
 // by path, and the cached tree of the TREE extension, if any.
 type index struct {
 	files []File
+	stats []entryStat // the stat data of files, in the same order
 	tree  *cacheTree
+	// mtime is the index file's own modification time: an entry whose
+	// file changed in the same second may still look clean by its stat
+	// data (git's "racy" entries), so its content must be read.
+	mtime time.Time
+}
+
+// entryStat is what the index records of a file's stat data, as git
+// compares it to tell a changed file from a clean one without reading it.
+type entryStat struct {
+	mtimeSec, mtimeNsec, size uint32
 }
 
 // cacheTree is one directory of the index's TREE extension: the tree
@@ -147,6 +160,7 @@ func parseIndex(data []byte, match func(string) bool) (*index, error) {
 		n := min(int(count), len(data)/entryFixedLen)
 		spans = make([]span, 0, n)
 		idx.files = make([]File, 0, n)
+		idx.stats = make([]entryStat, 0, n)
 		arena = make([]byte, 0, len(data)-n*entryFixedLen)
 	}
 	for range count {
@@ -222,6 +236,11 @@ func parseIndex(data []byte, match func(string) bool) (*index, error) {
 		spans = append(spans, span{len(arena), len(arena) + len(name)})
 		arena = append(arena, name...)
 		idx.files = append(idx.files, File{Hash: h})
+		idx.stats = append(idx.stats, entryStat{
+			mtimeSec:  binary.BigEndian.Uint32(e[8:12]),
+			mtimeNsec: binary.BigEndian.Uint32(e[12:16]),
+			size:      binary.BigEndian.Uint32(e[36:40]),
+		})
 	}
 	all := string(arena)
 	for i, sp := range spans {
@@ -254,7 +273,16 @@ func parseIndex(data []byte, match func(string) bool) (*index, error) {
 		return nil, errIndexTruncated
 	}
 	if !sorted {
-		slices.SortFunc(idx.files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
+		order := make([]int, len(idx.files))
+		for i := range order {
+			order[i] = i
+		}
+		slices.SortFunc(order, func(a, b int) int { return strings.Compare(idx.files[a].Path, idx.files[b].Path) })
+		files, stats := make([]File, len(order)), make([]entryStat, len(order))
+		for i, j := range order {
+			files[i], stats[i] = idx.files[j], idx.stats[j]
+		}
+		idx.files, idx.stats = files, stats
 	}
 	return idx, nil
 }
