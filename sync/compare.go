@@ -2,12 +2,10 @@ package sync
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
 
-	"github.com/port-gitops/port-gitops/internal/blueprint"
 	"github.com/port-gitops/port-gitops/internal/entitydiff"
 )
 
@@ -41,7 +39,7 @@ func (s *syncer) dropEqualToPort(ctx context.Context, plan *Plan, old map[Key]It
 			if _, known := old[it.Key]; !known {
 				old[it.Key] = Item{Key: it.Key}
 			}
-			if samePort(it.Body, raw, def, s.opts.Merge) {
+			if entitydiff.Same(it.Body, raw, def, s.opts.Merge) {
 				plan.Unchanged[it.Blueprint]++
 				continue
 			}
@@ -50,10 +48,4 @@ func (s *syncer) dropEqualToPort(ctx context.Context, plan *Plan, old map[Key]It
 	}
 	plan.Upserts = keep
 	return nil
-}
-
-// samePort reports whether Port's entity already is what body makes it,
-// by Port's equality (entitydiff.Same).
-func samePort(body, port json.RawMessage, bp *blueprint.Blueprint, merge bool) bool {
-	return entitydiff.Same(body, port, bp, merge)
 }

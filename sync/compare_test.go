@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/port-gitops/port-gitops/internal/entitydiff"
 )
 
 // A first sync into a catalog that already holds what git defines sends
@@ -83,8 +85,8 @@ func TestSamePort(t *testing.T) {
 		{"a team search query is sent", `{"identifier":"a","team":{"combinator":"and","rules":[]}}`, `{"identifier":"a","team":[]}`, false, false},
 	}
 	for _, c := range cases {
-		if got := samePort(json.RawMessage(c.body), json.RawMessage(c.port), nil, c.merge); got != c.want {
-			t.Errorf("%s: samePort = %v, want %v", c.name, got, c.want)
+		if got := entitydiff.Same(json.RawMessage(c.body), json.RawMessage(c.port), nil, c.merge); got != c.want {
+			t.Errorf("%s: Same = %v, want %v", c.name, got, c.want)
 		}
 	}
 }

@@ -47,7 +47,7 @@ type Plan struct {
 // body renders an entity for Port, and lists its relation targets using the
 // blueprint's relation definitions (nil bp: no targets).
 func body(n *entity.Value, bp *blueprint.Blueprint) (json.RawMessage, []Key, error) {
-	raw, err := entitydiff.BodyFromValue(n)
+	raw, err := entitydiff.Body(n)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -9,13 +9,11 @@ package entitydiff
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"maps"
 	"slices"
 	"strconv"
 
 	"github.com/port-gitops/port-gitops/internal/blueprint"
-	"github.com/port-gitops/port-gitops/internal/entity"
 )
 
 // Change is one field that differs. Field is "title", "icon", "team",
@@ -26,36 +24,6 @@ type Change struct {
 	Field string
 	Old   any
 	New   any
-}
-
-// Body renders an entity object as parsed from a file into what Port
-// receives: without its "blueprint" key and without the fields Port sets
-// itself (createdAt, createdBy, updatedAt, updatedBy), keys sorted, numbers
-// exactly as written.
-func Body(n *entity.Value) (json.RawMessage, error) {
-	obj, ok := n.Interface().(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("entity is not an object")
-	}
-	return BodyOf(obj)
-}
-
-// BodyOf is Body for an entity already decoded (json.Number numbers). It
-// deletes "blueprint" and the server fields from obj.
-func BodyOf(obj map[string]any) (json.RawMessage, error) {
-	delete(obj, "blueprint")
-	for k := range obj {
-		if entity.IsServerField(k) {
-			delete(obj, k)
-		}
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(obj); err != nil {
-		return nil, err
-	}
-	return json.RawMessage(bytes.TrimRight(buf.Bytes(), "\n")), nil
 }
 
 // Same reports whether Port's entity (as its API returns it) already is

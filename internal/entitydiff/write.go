@@ -11,12 +11,14 @@ import (
 	"github.com/port-gitops/port-gitops/internal/entity"
 )
 
-// BodyFromValue is Body written straight from the parse tree, without
-// building maps first: the same bytes as encoding/json gives for Body (keys
-// sorted by their bytes, numbers as written, strings escaped as encoding/json
-// does without HTML escaping), in a fraction of the allocations. sync builds
-// every request body with it.
-func BodyFromValue(n *entity.Value) (json.RawMessage, error) {
+// Body renders an entity object as parsed from a file into what Port
+// receives: without its "blueprint" key and without the fields Port sets
+// itself (createdAt, createdBy, updatedAt, updatedBy), keys sorted by their
+// bytes, numbers exactly as written, strings escaped as encoding/json does
+// without HTML escaping. It writes straight from the parse tree: the same
+// bytes as encoding/json over decoded maps, in a fraction of the
+// allocations (see write_test.go). sync and drift build every body with it.
+func Body(n *entity.Value) (json.RawMessage, error) {
 	if n == nil || n.Kind != entity.KindObject {
 		return nil, fmt.Errorf("entity is not an object")
 	}
