@@ -6,7 +6,6 @@ import (
 	"strings"
 	gosync "sync"
 
-	"github.com/port-gitops/port-gitops/internal/gitdiff"
 	"github.com/port-gitops/port-gitops/internal/walk"
 )
 
@@ -21,19 +20,15 @@ const maxUncommittedListed = 3
 // index against HEAD by its cached trees, the working tree against the index
 // by the stat data the index records (a file is read only when its size or
 // time changed), and a walk for files the index lacks, reading none.
-func (s *syncer) uncommitted(head gitdiff.Hash) ([]string, error) {
+func (s *syncer) uncommitted() ([]string, error) {
 	match := func(p string) bool { _, _, ok := s.match(p); return ok }
-	set := map[string]bool{}
-	staged, _, err := s.repo.StagedChanges("", match)
+	staged, unstaged, tracked, err := s.repo.WorkingTree(match)
 	if err != nil {
 		return nil, err
 	}
+	set := map[string]bool{}
 	for _, c := range staged {
 		set[c.Path] = true
-	}
-	unstaged, tracked, err := s.repo.Unstaged(match)
-	if err != nil {
-		return nil, err
 	}
 	for _, p := range unstaged {
 		set[p] = true
@@ -85,11 +80,7 @@ func uncommittedNote(paths []string, display func(string) string) string {
 // have changes that HEAD does not hold. A failure to find out is a note
 // too, never a failed run.
 func (s *syncer) noteUncommitted() {
-	head, err := s.repo.Resolve("HEAD")
-	var paths []string
-	if err == nil {
-		paths, err = s.uncommitted(head)
-	}
+	paths, err := s.uncommitted()
 	if err != nil {
 		fmt.Fprintf(s.opts.IO.Err, "port-gitops: could not check the working tree for uncommitted entity files: %v\n", err)
 		return

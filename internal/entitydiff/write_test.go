@@ -40,7 +40,7 @@ func checkValue(t *testing.T, root *entity.Value) {
 	want, werr := bodyViaMaps(root)
 	got, gerr := Body(root)
 	if (werr == nil) != (gerr == nil) {
-		t.Fatalf("errors differ: Body %v, BodyFromValue %v", werr, gerr)
+		t.Fatalf("errors differ: via maps %v, Body %v", werr, gerr)
 	}
 	if !bytes.Equal(want, got) {
 		t.Fatalf("bodies differ:\nencoding/json: %s\ndirect:        %s", want, got)

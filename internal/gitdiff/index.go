@@ -393,6 +393,12 @@ func (r *Repo) StagedChanges(indexFile string, match func(path string) bool) (ch
 	if err != nil {
 		return nil, nil, err
 	}
+	return r.stagedChanges(idx, match)
+}
+
+// stagedChanges is StagedChanges for an index already read (with no match,
+// so that its cached trees cover every file).
+func (r *Repo) stagedChanges(idx *index, match func(path string) bool) (changed []Change, unchanged func() []File, err error) {
 	same := make([]File, 0, len(idx.files))
 	unchanged = func() []File {
 		if match == nil {

@@ -9,39 +9,48 @@ import (
 	"github.com/port-gitops/port-gitops/internal/safefile"
 )
 
-// Unstaged lists the files of the index that satisfy match and whose
-// working-tree content is not what the index holds: deleted, or changed.
+// WorkingTree compares, for the files that satisfy match, HEAD with the
+// index and the index with the working tree, reading the index once:
+// staged are the index's changes from HEAD (as StagedChanges), unstaged
+// the indexed files whose working-tree content is not the index's (deleted,
+// or changed), and tracked every indexed path that satisfies match, so that
+// callers can tell untracked files.
+//
 // Like git, it trusts a file whose size and modification time are the ones
-// the index recorded, and reads (and hashes) only the others, and those
-// not older than the index file itself ("racy" entries, which stat data
-// cannot tell apart: compared to the nanosecond where the file system
-// keeps them). It also returns every path of the
-// index that satisfies match, so that callers can tell untracked files.
+// the index recorded, and reads (and hashes) only the others, and those not
+// older than the index file itself ("racy" entries, which stat data cannot
+// tell apart: compared to the nanosecond where the file system keeps them).
 // Reading goes through safefile: only regular files inside the work tree,
 // a link is not followed (a link in git is not an entity file either).
-func (r *Repo) Unstaged(match func(path string) bool) (changed []string, tracked map[string]bool, err error) {
+func (r *Repo) WorkingTree(match func(path string) bool) (staged []Change, unstaged []string, tracked map[string]bool, err error) {
 	if r.root == "" {
-		return nil, nil, errors.New("a bare repository has no working tree")
+		return nil, nil, nil, errors.New("a bare repository has no working tree")
 	}
-	idx, err := r.readIndex("", match)
+	idx, err := r.readIndex("", nil)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
+	}
+	if staged, _, err = r.stagedChanges(idx, match); err != nil {
+		return nil, nil, nil, err
 	}
 	root, err := safefile.NewRoot(r.root)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	tracked = make(map[string]bool, len(idx.files))
+	tracked = map[string]bool{}
 	for i, f := range idx.files {
+		if match != nil && !match(f.Path) {
+			continue
+		}
 		tracked[f.Path] = true
 		p := filepath.Join(r.root, filepath.FromSlash(f.Path))
 		fi, err := os.Lstat(p)
 		if errors.Is(err, fs.ErrNotExist) || (err == nil && !fi.Mode().IsRegular()) {
-			changed = append(changed, f.Path)
+			unstaged = append(unstaged, f.Path)
 			continue
 		}
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		st := idx.stats[i]
 		mt := fi.ModTime()
@@ -50,8 +59,8 @@ func (r *Repo) Unstaged(match func(path string) bool) (changed []string, tracked
 		}
 		data, err := root.ReadFile(p, safefile.MaxEntityFile)
 		if err != nil || BlobHash(data) != f.Hash {
-			changed = append(changed, f.Path)
+			unstaged = append(unstaged, f.Path)
 		}
 	}
-	return changed, tracked, nil
+	return staged, unstaged, tracked, nil
 }

@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// Unstaged agrees with git status: changed and deleted files are listed, a
+// WorkingTree agrees with git status: changed and deleted files are listed, a
 // file only touched is not (however its stat data moved), and every
 // tracked path comes back.
 func TestUnstagedAgreesWithGitStatus(t *testing.T) {
@@ -35,7 +35,7 @@ func TestUnstagedAgreesWithGitStatus(t *testing.T) {
 	}
 	writeFile(t, dir, "e/entity.json", `{}`) // untracked
 	r := openRepo(t, dir)
-	changed, tracked, err := r.Unstaged(func(p string) bool { return strings.HasSuffix(p, "entity.json") })
+	_, changed, tracked, err := r.WorkingTree(func(p string) bool { return strings.HasSuffix(p, "entity.json") })
 	if err != nil {
 		t.Fatal(err)
 	}
