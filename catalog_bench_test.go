@@ -59,27 +59,7 @@ func BenchmarkExport10000(b *testing.B) {
 // BenchmarkDrift10000 compares 10,000 entities at HEAD with a local Port
 // that takes 20 ms per request.
 func BenchmarkDrift10000(b *testing.B) {
-	if _, err := exec.LookPath("git"); err != nil {
-		b.Skip("git is not installed")
-	}
-	srv, run := benchCatalog(b)
-	dir := b.TempDir()
-	git := func(args ...string) {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_GLOBAL=/dev/null")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			b.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
-	git("init", "-q")
-	git("config", "gc.auto", "0")
-	if code, out := run(dir, "export", "service"); code != 0 {
-		b.Fatalf("export: exit %d\n%s", code, out)
-	}
-	git("add", "-A")
-	git("commit", "-qm", "export")
-	git("-c", "gc.autoDetach=false", "gc", "-q") // packed, as in a clone
+	srv, run, dir := exportedCatalog(b)
 	srv.SetLatency(20 * time.Millisecond)
 	for b.Loop() {
 		srv.ResetRequests()
@@ -95,27 +75,7 @@ func BenchmarkDrift10000(b *testing.B) {
 // with 20 ms latency per request: it sends none, and its requests are the
 // search pages, the token and the sync state's bookkeeping (lock, state).
 func BenchmarkFirstSync10000Unchanged(b *testing.B) {
-	if _, err := exec.LookPath("git"); err != nil {
-		b.Skip("git is not installed")
-	}
-	srv, run := benchCatalog(b)
-	dir := b.TempDir()
-	git := func(args ...string) {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_GLOBAL=/dev/null")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			b.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
-	git("init", "-q")
-	git("config", "gc.auto", "0")
-	if code, out := run(dir, "export", "service"); code != 0 {
-		b.Fatalf("export: exit %d\n%s", code, out)
-	}
-	git("add", "-A")
-	git("commit", "-qm", "export")
-	git("-c", "gc.autoDetach=false", "gc", "-q")
+	srv, run, dir := exportedCatalog(b)
 	srv.SetLatency(20 * time.Millisecond)
 	for b.Loop() {
 		srv.ResetRequests()
@@ -141,4 +101,32 @@ func countRequests(reqs []porttest.Request) (search, upserts int) {
 		}
 	}
 	return search, upserts
+}
+
+// exportedCatalog is benchCatalog's Port with its entities exported into a
+// committed, packed repository (as in a clone), and that repository.
+func exportedCatalog(b *testing.B) (*porttest.Server, func(dir string, args ...string) (int, string), string) {
+	b.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		b.Skip("git is not installed")
+	}
+	srv, run := benchCatalog(b)
+	dir := b.TempDir()
+	git := func(args ...string) {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_GLOBAL=/dev/null")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	git("init", "-q")
+	git("config", "gc.auto", "0")
+	if code, out := run(dir, "export", "service"); code != 0 {
+		b.Fatalf("export: exit %d\n%s", code, out)
+	}
+	git("add", "-A")
+	git("commit", "-qm", "export")
+	git("-c", "gc.autoDetach=false", "gc", "-q")
+	return srv, run, dir
 }

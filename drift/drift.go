@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -179,27 +178,15 @@ func Run(ctx context.Context, opts Options) error {
 	if err := render(opts, cfg, res); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
-	if p := opts.IO.Env("GITHUB_STEP_SUMMARY"); p != "" && opts.Format != "markdown" {
-		if err := appendFile(p, Markdown(res)); err != nil {
-			return fmt.Errorf("write GITHUB_STEP_SUMMARY: %w", err)
+	if opts.Format != "markdown" {
+		if err := opts.IO.AppendStepSummary(Markdown(res)); err != nil {
+			return err
 		}
 	}
 	if res.Drift || len(res.Unreadable) > 0 {
 		return cmdutil.ErrFindings
 	}
 	return nil
-}
-
-func appendFile(path, s string) error {
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
-		return err
-	}
-	_, werr := f.WriteString(s)
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	return werr
 }
 
 // defined is an entity a file at HEAD defines.
@@ -260,13 +247,7 @@ func Compare(ctx context.Context, client *portapi.Client, repo *gitdiff.Repo, cf
 		if lint.MayReference(data) {
 			// file:// values stand for their target's content at HEAD, as
 			// sync sends them.
-			l := &lint.Linter{Cache: cache, Refs: lint.RefFunc(func(p string) ([]byte, error) {
-				h, err := repo.Lookup(head, prefix+p)
-				if err != nil {
-					return nil, err
-				}
-				return repo.ReadBlobMax(h, safefile.MaxReferencedFile)
-			})}
+			l := &lint.Linter{Cache: cache, Refs: lint.RefFunc(repo.FileReader(head, prefix, safefile.MaxReferencedFile))}
 			l.Substitute(lint.Source{File: rel, Blueprint: ruleOf(f.Path).Blueprint}, ents)
 		}
 		for _, e := range ents {

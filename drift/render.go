@@ -25,9 +25,6 @@ func render(opts Options, cfg *config.Config, res *Result) error {
 	return Text(w, res, opts.IO.DisplayPath(cfg.Root))
 }
 
-// Value shows a field's value in one line (report.ShortValue).
-func Value(v any) string { return report.ShortValue(v) }
-
 func place(e Entity, path func(string) string) string {
 	if e.File == "" {
 		return ""
@@ -57,7 +54,7 @@ func Text(w io.Writer, res *Result, path func(string) string) error {
 	for _, e := range res.Changed {
 		fmt.Fprintf(&b, "%s%s/%s changed in Port%s:\n", place(e, path), e.Blueprint, e.Identifier, byWhom(e))
 		for _, f := range e.Fields {
-			fmt.Fprintf(&b, "    %s: %s (git) → %s (Port)\n", f.Field, Value(f.Git), Value(f.Port))
+			fmt.Fprintf(&b, "    %s: %s (git) → %s (Port)\n", f.Field, report.ShortValue(f.Git), report.ShortValue(f.Port))
 		}
 		if e.Uncomparable {
 			b.WriteString("    the file holds fields Port's equality does not cover: sync --full sends it\n")
@@ -122,9 +119,9 @@ func Markdown(res *Result) string {
 				}
 				name, by, at := "", "", ""
 				if i == 0 {
-					name, by, at = Code(e.Blueprint+"/"+e.Identifier), Cell(e.UpdatedBy), Cell(e.UpdatedAt)
+					name, by, at = report.MarkdownCode(e.Blueprint+"/"+e.Identifier), Cell(e.UpdatedBy), Cell(e.UpdatedAt)
 				}
-				fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", name, Code(f.Field), Code(Value(f.Git)), Code(Value(f.Port)), by, at)
+				fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", name, report.MarkdownCode(f.Field), report.MarkdownCode(report.ShortValue(f.Git)), report.MarkdownCode(report.ShortValue(f.Port)), by, at)
 			}
 		}
 		if rows > maxMarkdownRows {
@@ -147,13 +144,13 @@ func Markdown(res *Result) string {
 		b.WriteString("\n")
 	}
 	list("Missing from Port", res.Missing, func(e Entity) string {
-		return fmt.Sprintf("%s (%s)", Code(e.Blueprint+"/"+e.Identifier), Code(fmt.Sprintf("%s:%d:%d", e.File, e.Line, e.Column)))
+		return fmt.Sprintf("%s (%s)", report.MarkdownCode(e.Blueprint+"/"+e.Identifier), report.MarkdownCode(fmt.Sprintf("%s:%d:%d", e.File, e.Line, e.Column)))
 	})
 	list("In Port, defined by no file (owned blueprints)", res.Extra, func(e Entity) string {
-		return Code(e.Blueprint+"/"+e.Identifier) + Cell(byWhom(e))
+		return report.MarkdownCode(e.Blueprint+"/"+e.Identifier) + Cell(byWhom(e))
 	})
 	list("Files that do not parse", unreadableAsEntities(res.Unreadable), func(e Entity) string {
-		return Code(fmt.Sprintf("%s:%d:%d", e.File, e.Line, e.Column)) + " " + Cell(e.Identifier)
+		return report.MarkdownCode(fmt.Sprintf("%s:%d:%d", e.File, e.Line, e.Column)) + " " + Cell(e.Identifier)
 	})
 	return b.String()
 }
@@ -172,6 +169,3 @@ func Cell(s string) string {
 	r := strings.NewReplacer("\r", " ", "\n", " ", "|", `\|`, "<", "&lt;", ">", "&gt;", "[", `\[`, "]", `\]`, "!", `\!`, "`", "'", "*", `\*`, "_", `\_`, "@", "@\u200b")
 	return r.Replace(s)
 }
-
-// Code writes s as inline code in a table cell (report.MarkdownCode).
-func Code(s string) string { return report.MarkdownCode(s) }

@@ -24,7 +24,7 @@ type rule struct{ files, blueprint string }
 // rule matches gets a rule of its blueprint (appended after the user's, so
 // it takes only what theirs leave), and then needs no key; a file that a
 // rule of another (or no) blueprint matches carries the key.
-func blueprintKeys(cfg *config.Config, files []file, opts Options, dirRel string, _ names) []rule {
+func blueprintKeys(cfg *config.Config, files []file, opts Options) []rule {
 	var rules []rule
 	added := map[string]bool{}
 	for _, f := range files {
@@ -78,8 +78,7 @@ func addRules(opts Options, cfg *config.Config, rules []rule, files []file) erro
 		cfgPath = filepath.Join(cfg.Root, filepath.FromSlash(config.DefaultPath))
 		text.Reset()
 		text.WriteString("# port-gitops configuration, written by port-gitops export.\nentities:\n")
-		fmt.Fprintf(&text, "  - files: %s # the rules in force without this file\n", strconv.Quote(config.DefaultEntityGlob))
-		fmt.Fprintf(&text, "  - files: %s\n", strconv.Quote(config.DefaultYAMLGlob))
+		defaultRules(&text, "file")
 		item("  ")
 	} else {
 		var err error
@@ -92,8 +91,7 @@ func addRules(opts Options, cfg *config.Config, rules []rule, files []file) erro
 		}
 		if !hasKey { // the default rule was in force
 			text.WriteString("entities:\n")
-			fmt.Fprintf(&text, "  - files: %s # the rules in force without this key\n", strconv.Quote(config.DefaultEntityGlob))
-			fmt.Fprintf(&text, "  - files: %s\n", strconv.Quote(config.DefaultYAMLGlob))
+			defaultRules(&text, "key")
 			indent = "  "
 		}
 		item(indent)
@@ -171,4 +169,11 @@ func manualRules(opts Options, cfgPath string, rules []rule, why string) error {
 		fmt.Fprintf(opts.IO.Err, "  - files: %s\n    blueprint: %s\n", strconv.Quote(r.files), strconv.Quote(r.blueprint))
 	}
 	return cmdutil.ErrFindings
+}
+
+// defaultRules writes the two rules in force without a configuration (or
+// without its entities key, what), so that a rule export adds keeps them.
+func defaultRules(text *strings.Builder, what string) {
+	fmt.Fprintf(text, "  - files: %s # the rules in force without this %s\n", strconv.Quote(config.DefaultEntityGlob), what)
+	fmt.Fprintf(text, "  - files: %s\n", strconv.Quote(config.DefaultYAMLGlob))
 }

@@ -198,7 +198,7 @@ func Run(ctx context.Context, opts Options) error {
 		files = append(files, fs...)
 		notes = append(notes, more...)
 	}
-	newRules := blueprintKeys(cfg, files, opts, dirRel, bpNames)
+	newRules := blueprintKeys(cfg, files, opts)
 	var written, skipped []string
 	w, err := newWriter(cfg.Root)
 	if err != nil {

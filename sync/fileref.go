@@ -14,13 +14,7 @@ import (
 // working tree: path is relative to the configuration root. A symbolic
 // link in the tree is never followed.
 func (s *syncer) commitRefs(commit gitdiff.Hash) lint.RefReader {
-	return lint.RefFunc(func(p string) ([]byte, error) {
-		h, err := s.repo.Lookup(commit, s.prefix+p)
-		if err != nil {
-			return nil, err
-		}
-		return s.repo.ReadBlobMax(h, safefile.MaxReferencedFile)
-	})
+	return lint.RefFunc(s.repo.FileReader(commit, s.prefix, safefile.MaxReferencedFile))
 }
 
 // referencing finds the entity files at head, other than those in have,

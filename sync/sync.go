@@ -284,20 +284,7 @@ func (s *syncer) render(res *report.SyncResult, color bool) error {
 	if err := report.RenderSync(s.opts.IO.Out, s.opts.Format, res, report.Options{Color: color, DisplayPath: s.opts.IO.DisplayPath(s.cfg.Root)}); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
-	if p := s.opts.IO.Env("GITHUB_STEP_SUMMARY"); p != "" {
-		f, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-		if err != nil {
-			return fmt.Errorf("write GITHUB_STEP_SUMMARY: %w", err)
-		}
-		_, werr := f.WriteString(report.SyncMarkdown(res))
-		if cerr := f.Close(); werr == nil {
-			werr = cerr
-		}
-		if werr != nil {
-			return fmt.Errorf("write GITHUB_STEP_SUMMARY: %w", werr)
-		}
-	}
-	return nil
+	return s.opts.IO.AppendStepSummary(report.SyncMarkdown(res))
 }
 
 // format returns how the entity file rel (relative to the config root) is

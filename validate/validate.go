@@ -233,13 +233,14 @@ func run(ctx context.Context, opts Options) error {
 			return err
 		}
 		res.Findings = append(res.Findings, bf...)
-		report.Sort(res.Findings)
 		broken = &reportedError{cmdutil.Usagef("%d cached %s broken (reported above): fix %s, or run port-gitops blueprints pull; port-gitops blueprints check lists every problem",
 			len(bf), plural(len(bf), "blueprint is", "blueprints are"), plural(len(bf), "it", "them"))}
 	}
 	if used != nil {
 		res.Findings = append(res.Findings, used.findings(cfg, res.Files, opts.AllowEmpty)...)
-		report.Sort(res.Findings)
+	}
+	if len(res.BlueprintErrors) > 0 || used != nil {
+		report.Sort(res.Findings) // the findings added above among the rest
 	}
 	errs, warns := report.Count(res.Findings)
 	sum := report.Summary{Files: res.Files, Entities: len(res.Entities), Errors: errs, Warnings: warns, Duration: now().Sub(start)}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -263,6 +264,27 @@ func describeSpace(s string) string {
 		return fmt.Sprintf("%d spaces", len(s))
 	}
 	return "white space"
+}
+
+// AppendStepSummary appends markdown to the file GITHUB_STEP_SUMMARY names
+// (GitHub Actions shows it on the run's page); without the variable it does
+// nothing.
+func (o *IO) AppendStepSummary(markdown string) error {
+	p := o.Env("GITHUB_STEP_SUMMARY")
+	if p == "" {
+		return nil
+	}
+	f, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err == nil {
+		_, err = f.WriteString(markdown)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("write GITHUB_STEP_SUMMARY: %w", err)
+	}
+	return nil
 }
 
 // Rel shows a path relative to the working directory, slash-separated, so

@@ -87,9 +87,11 @@ func (r *Rule) FileFormat(rel string) entity.Format {
 	return entity.FormatOf(r.Format, rel)
 }
 
-// matches reports whether rel is one of the rule's files.
-func (r *Rule) matches(rel string) bool {
-	if !r.glob.Match(rel) {
+// Matches reports whether rel (relative to the repository root) is one of
+// the rule's files: its glob matches and no exclude does, whether or not an
+// earlier rule takes it first.
+func (r *Rule) Matches(rel string) bool {
+	if r.glob == nil || !r.glob.Match(rel) {
 		return false
 	}
 	for _, x := range r.exclude {
@@ -128,7 +130,7 @@ func (c *Config) Match(rel string) *Rule {
 		return nil
 	}
 	for i := range c.Rules {
-		if c.Rules[i].matches(rel) {
+		if c.Rules[i].Matches(rel) {
 			return &c.Rules[i]
 		}
 	}

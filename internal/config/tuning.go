@@ -380,10 +380,6 @@ func (t *Tuning) Place(req Required) string {
 	return fmt.Sprintf("%s:%d:%d", t.Source, req.Line, req.Column)
 }
 
-// Matches reports whether the rule's glob matches rel (relative to the
-// repository root), whether or not an earlier rule takes it first.
-func (r *Rule) Matches(rel string) bool { return r.glob != nil && r.glob.Match(rel) }
-
 // severityHint is a did-you-mean for a mistyped severity: "warn" and "err"
 // are prefixes, too far for the edit distance that suggests rule names.
 func severityHint(s string) string {

@@ -788,7 +788,7 @@ func yamlBool(s string) (bool, bool) {
 // yamlNumber returns the JSON text of a YAML integer or float: the text
 // itself when it is already JSON, else the same number in JSON.
 func yamlNumber(s string, isInt bool) (string, bool) {
-	if jsonNumber.MatchString(s) && !(isInt && leadingZeroInt.MatchString(s)) {
+	if jsonNumber.MatchString(s) { // which allows no leading zero
 		return s, true
 	}
 	clean := strings.ReplaceAll(s, "_", "")

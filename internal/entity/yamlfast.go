@@ -667,15 +667,6 @@ func (p *fastYAML) literal(li, off, col int) (*Value, int, bool) {
 // numberBytes are the bytes a YAML number or timestamp is written with.
 const numberBytes = "0123456789abcdefABCDEFxXoObB._+-:TtZz "
 
-func hasByteOutside(s, set string) bool {
-	for i := 0; i < len(s); i++ {
-		if strings.IndexByte(set, s[i]) < 0 {
-			return true
-		}
-	}
-	return false
-}
-
 // resolvePlain fills v from a plain scalar as yaml/v3 and ParseYAML read
 // it, or reports false when that is not certain here.
 func resolvePlain(text string, v *Value) bool {
@@ -686,11 +677,9 @@ func resolvePlain(text string, v *Value) bool {
 	case "~", "null", "Null", "NULL":
 		v.Kind = KindNull
 		return true
-	case "true", "True", "TRUE":
-		v.Kind, v.Bool = KindBool, true
-		return true
-	case "false", "False", "FALSE":
-		v.Kind = KindBool
+	}
+	if b, ok := yamlBool(text); ok {
+		v.Kind, v.Bool = KindBool, b
 		return true
 	}
 	c := text[0]
@@ -702,7 +691,7 @@ func resolvePlain(text string, v *Value) bool {
 			v.Kind, v.Num = KindNumber, text
 			return true
 		}
-		if jsonNumber.MatchString(text) && !leadingZeroInt.MatchString(text) {
+		if jsonNumber.MatchString(text) { // which allows no leading zero
 			// yaml/v3 reads a number out of float64's range as a string.
 			if _, err := strconv.ParseFloat(text, 64); err != nil {
 				return false
@@ -713,7 +702,7 @@ func resolvePlain(text string, v *Value) bool {
 		}
 		// Text that no YAML number or timestamp can be: a byte outside
 		// those they are written with.
-		if strings.Trim(text, numberBytes) == "" || !hasByteOutside(text, numberBytes) {
+		if strings.Trim(text, numberBytes) == "" {
 			return false
 		}
 		if c == '+' {

@@ -67,3 +67,17 @@ func (r *Repo) entryAt(commit Hash, path string) (*treeEntry, error) {
 	}
 	return nil, nil
 }
+
+// FileReader returns a function that reads the file at a path in commit's
+// tree (slash-separated, below prefix, "" or "dir/"), of at most limit
+// bytes: what a file:// value names, read from a commit and never from the
+// working tree. A missing path is fs.ErrNotExist; a link is ErrNotFile.
+func (r *Repo) FileReader(commit Hash, prefix string, limit int64) func(path string) ([]byte, error) {
+	return func(p string) ([]byte, error) {
+		h, err := r.Lookup(commit, prefix+p)
+		if err != nil {
+			return nil, err
+		}
+		return r.ReadBlobMax(h, limit)
+	}
+}

@@ -221,15 +221,12 @@ func (l *Linter) resolveRefs(fr *FileResult, src Source, e *entity.Entity) (subs
 		switch typ {
 		case "object", "array":
 			var diags []entity.Diagnostic
-			switch strings.ToLower(path.Ext(target)) {
-			case ".json":
-				content, diags, err = entity.Parse(data)
-			case ".yml", ".yaml":
-				content, diags, err = entity.ParseYAML(data)
-			default:
+			ext := strings.ToLower(path.Ext(target))
+			if ext != ".json" && ext != ".yml" && ext != ".yaml" {
 				fail("%s: property %q is an %s, so its file must be .json, .yml or .yaml to be read as one (%s is neither)", quoteRef(v.Str), m.Key, typ, target)
 				continue
 			}
+			content, diags, err = entity.ParseAs(nil, entity.FormatOf(entity.FormatAuto, target), data)
 			if err != nil {
 				var se *entity.SyntaxError
 				if errors.As(err, &se) {
