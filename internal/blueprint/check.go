@@ -1,7 +1,6 @@
 package blueprint
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"math/big"
@@ -9,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 
@@ -84,9 +81,13 @@ func (b *Blueprint) Validate(e *entity.Entity) []Issue {
 	return out
 }
 
-func (b *Blueprint) isProperty(k string) bool {
+// propertyIndex is the index of schema property k in Properties, or -1.
+func (b *Blueprint) propertyIndex(k string) int {
 	i := sort.SearchStrings(b.Properties, k)
-	return i < len(b.Properties) && b.Properties[i] == k
+	if i < len(b.Properties) && b.Properties[i] == k {
+		return i
+	}
+	return -1
 }
 
 func (b *Blueprint) checkProperties(e *entity.Entity) []Issue {
@@ -102,10 +103,11 @@ func (b *Blueprint) checkProperties(e *entity.Entity) []Issue {
 	// pitfallAt holds the YAML values reported as yaml-ambiguous-scalar,
 	// whose type error would say the same less helpfully.
 	var pitfallAt map[*entity.Value]bool
-	// One instance per compiled chunk of the blueprint's properties.
-	instances := make([]map[string]any, len(b.schemas))
+	// found are the schema findings, turned into issues after the
+	// required properties' (the order findings at one place keep).
+	var found []nativeFinding
 	// get finds a property of the entity: through an index when there are
-	// many, so that required properties and findings cost one look-up each.
+	// many, so that required properties cost one look-up each.
 	get := props.Get
 	if props != nil && len(props.Members) > 16 {
 		index := make(map[string]*entity.Value, len(props.Members))
@@ -119,7 +121,8 @@ func (b *Blueprint) checkProperties(e *entity.Entity) []Issue {
 	if props != nil {
 		missingAt, missingPtr = props, "/properties"
 		for _, m := range props.Members {
-			if !b.isProperty(m.Key) {
+			pi := b.propertyIndex(m.Key)
+			if pi < 0 {
 				out = append(out, b.unknownProperty(m, entity.Pointer("properties", m.Key)))
 				continue
 			}
@@ -130,13 +133,7 @@ func (b *Blueprint) checkProperties(e *entity.Entity) []Issue {
 			if s := b.enums[m.Key]; s != nil {
 				out = append(out, s.check(m.Key, m.Value)...)
 			}
-			if len(instances) > 0 {
-				ci := b.chunk[m.Key]
-				if instances[ci] == nil {
-					instances[ci] = map[string]any{}
-				}
-				instances[ci][m.Key] = m.Value.Interface()
-			}
+			found = b.checks[pi].check(m.Key, m.Value, found)
 			for _, p := range b.unchecked[m.Key] {
 				out = append(out, Issue{Node: m.Value, Pointer: entity.Pointer("properties", m.Key), Rule: "pattern-unchecked", Warning: true,
 					Message: fmt.Sprintf("pattern %q of property %q not checked locally: Go's regexp cannot compile it (Port still checks it)", p, m.Key)})
@@ -156,31 +153,12 @@ func (b *Blueprint) checkProperties(e *entity.Entity) []Issue {
 			out = append(out, issue(missingAt, missingPtr, "required-property", "missing required property %q", r))
 		}
 	}
-	for ci, instance := range instances {
-		if len(instance) == 0 {
+	for _, f := range found {
+		if f.rule == "type" && pitfallAt[f.at] {
 			continue
 		}
-		err := b.schemas[ci].Validate(instance)
-		var ve *jsonschema.ValidationError
-		if errors.As(err, &ve) {
-			for _, leaf := range leaves(ve) {
-				var node *entity.Value
-				if loc := leaf.InstanceLocation; len(loc) > 0 {
-					node = get(loc[0]).Lookup(loc[1:])
-				}
-				if node == nil {
-					node = props
-				}
-				ptr := entity.Pointer(append([]string{"properties"}, leaf.InstanceLocation...)...)
-				rule, msg := describe(leaf)
-				if rule == "type" && pitfallAt[node] {
-					continue
-				}
-				out = append(out, issue(node, ptr, rule, "%s: %s", displayPath(leaf.InstanceLocation), msg))
-			}
-		} else if err != nil {
-			out = append(out, issue(props, "/properties", "schema", "%v", err))
-		}
+		ptr := entity.Pointer(append([]string{"properties"}, f.loc...)...)
+		out = append(out, issue(f.at, ptr, f.rule, "%s: %s", displayPath(f.loc), f.msg))
 	}
 	return out
 }
@@ -342,19 +320,6 @@ func kindName(v *entity.Value) string {
 	}
 }
 
-// leaves returns the innermost errors of a validation error tree: the ones
-// that say what is wrong rather than where.
-func leaves(ve *jsonschema.ValidationError) []*jsonschema.ValidationError {
-	if len(ve.Causes) == 0 {
-		return []*jsonschema.ValidationError{ve}
-	}
-	var out []*jsonschema.ValidationError
-	for _, c := range ve.Causes {
-		out = append(out, leaves(c)...)
-	}
-	return out
-}
-
 func displayPath(loc []string) string {
 	if len(loc) == 0 {
 		return "properties"
@@ -384,69 +349,6 @@ func isIndex(s string) bool {
 }
 
 var printer = message.NewPrinter(language.English)
-
-// describe returns a rule name and a message for one validation error.
-func describe(ve *jsonschema.ValidationError) (string, string) {
-	switch k := ve.ErrorKind.(type) {
-	case *kind.Type:
-		return "type", fmt.Sprintf("must be %s, got %s", strings.Join(k.Want, " or "), k.Got)
-	case *kind.Enum:
-		// Name a few allowed values, not all: an enum can hold thousands.
-		want := make([]string, 0, listed)
-		for _, w := range k.Want[:min(listed, len(k.Want))] {
-			want = append(want, jsonText(w))
-		}
-		return "enum", fmt.Sprintf("%s is not one of %s", jsonText(k.Got), listSome(want, len(k.Want)))
-	case *kind.Const:
-		return "const", fmt.Sprintf("must be %s", jsonText(k.Want))
-	case *kind.Format:
-		msg := fmt.Sprintf("%s is not a valid %s", jsonText(k.Got), k.Want)
-		switch {
-		case k.Want == "date-time":
-			msg += " (RFC 3339, such as 2026-01-31T12:00:00Z)"
-		case k.Err != nil:
-			msg += ": " + k.Err.Error()
-		}
-		return "format", msg
-	case *kind.Pattern:
-		return "pattern", fmt.Sprintf("%s does not match the pattern %s", jsonText(k.Got), k.Want)
-	case *kind.Required:
-		q := make([]string, len(k.Missing))
-		for i, m := range k.Missing {
-			q[i] = fmt.Sprintf("%q", m)
-		}
-		return "required-property", "missing required " + plural(len(q), "property", "properties") + " " + strings.Join(q, ", ")
-	case *kind.MinLength:
-		return "min-length", fmt.Sprintf("is %d characters long; at least %d required", k.Got, k.Want)
-	case *kind.MaxLength:
-		return "max-length", fmt.Sprintf("is %d characters long; at most %d allowed", k.Got, k.Want)
-	case *kind.Minimum:
-		return "minimum", fmt.Sprintf("%s is less than the minimum %s", ratText(k.Got), ratText(k.Want))
-	case *kind.Maximum:
-		return "maximum", fmt.Sprintf("%s is greater than the maximum %s", ratText(k.Got), ratText(k.Want))
-	case *kind.ExclusiveMinimum:
-		return "minimum", fmt.Sprintf("%s must be greater than %s", ratText(k.Got), ratText(k.Want))
-	case *kind.ExclusiveMaximum:
-		return "maximum", fmt.Sprintf("%s must be less than %s", ratText(k.Got), ratText(k.Want))
-	case *kind.MinItems:
-		return "min-items", fmt.Sprintf("has %d %s; at least %d required", k.Got, plural(k.Got, "item", "items"), k.Want)
-	case *kind.MaxItems:
-		return "max-items", fmt.Sprintf("has %d %s; at most %d allowed", k.Got, plural(k.Got, "item", "items"), k.Want)
-	case *kind.UniqueItems:
-		return "unique-items", fmt.Sprintf("items %d and %d are equal; items must be unique", k.Duplicates[0], k.Duplicates[1])
-	case *kind.AdditionalProperties:
-		return "additional-properties", fmt.Sprintf("%s not allowed", strings.Join(quoteAll(k.Properties), ", "))
-	}
-	return "schema", ve.ErrorKind.LocalizedString(printer)
-}
-
-func quoteAll(ss []string) []string {
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = fmt.Sprintf("%q", s)
-	}
-	return out
-}
 
 func plural(n int, one, many string) string {
 	if n == 1 {
