@@ -84,4 +84,3 @@ type propertyCompileError struct {
 func (e *propertyCompileError) Error() string {
 	return fmt.Sprintf("property %q does not compile: %s", e.prop, e.msg)
 }
-
