@@ -71,17 +71,19 @@ type propertyCheck struct {
 	fallback *fallbackSchema
 }
 
-// check appends the findings of v, the value of property key, to out.
-func (pc *propertyCheck) check(key string, v *entity.Value, out []nativeFinding) []nativeFinding {
+// check adds the findings of v, the value of property key, to w.
+func (pc *propertyCheck) check(key string, v *entity.Value, w *walker) {
 	if pc.native != nil {
-		return pc.native.check(v, &path{key: key, index: -1}, out)
+		w.push(key, -1)
+		pc.native.check(v, w)
+		w.pop()
+		return
 	}
 	if pc.fallback != nil {
 		if f, bad := pc.fallback.check(key, v); bad {
-			out = append(out, f)
+			w.out = append(w.out, f)
 		}
 	}
-	return out
 }
 
 // compileChecks compiles each property's schema natively when it keeps to

@@ -105,7 +105,7 @@ func (b *Blueprint) checkProperties(e *entity.Entity) []Issue {
 	var pitfallAt map[*entity.Value]bool
 	// found are the schema findings, turned into issues after the
 	// required properties' (the order findings at one place keep).
-	var found []nativeFinding
+	var w walker
 	// get finds a property of the entity: through an index when there are
 	// many, so that required properties cost one look-up each.
 	get := props.Get
@@ -133,7 +133,7 @@ func (b *Blueprint) checkProperties(e *entity.Entity) []Issue {
 			if s := b.enums[m.Key]; s != nil {
 				out = append(out, s.check(m.Key, m.Value)...)
 			}
-			found = b.checks[pi].check(m.Key, m.Value, found)
+			b.checks[pi].check(m.Key, m.Value, &w)
 			for _, p := range b.unchecked[m.Key] {
 				out = append(out, Issue{Node: m.Value, Pointer: entity.Pointer("properties", m.Key), Rule: "pattern-unchecked", Warning: true,
 					Message: fmt.Sprintf("pattern %q of property %q not checked locally: Go's regexp cannot compile it (Port still checks it)", p, m.Key)})
@@ -153,7 +153,7 @@ func (b *Blueprint) checkProperties(e *entity.Entity) []Issue {
 			out = append(out, issue(missingAt, missingPtr, "required-property", "missing required property %q", r))
 		}
 	}
-	for _, f := range found {
+	for _, f := range w.out {
 		if f.rule == "type" && pitfallAt[f.at] {
 			continue
 		}

@@ -469,30 +469,34 @@ func anyKind(v any) string {
 	return "a number"
 }
 
-// path is where a value is inside a property: a chain of object keys and
-// array indexes, turned into tokens only for a finding.
-type path struct {
-	parent *path
-	key    string
-	index  int // -1 for an object key
+// walker checks values and gathers findings. toks is where the value being
+// checked is inside its property (object keys and array indexes), pushed
+// and popped as the check goes down, and turned into tokens only for a
+// finding: checking a valid value allocates nothing.
+type walker struct {
+	toks []pathTok
+	out  []nativeFinding
 }
 
-func (p *path) tokens() []string {
-	n := 0
-	for q := p; q != nil; q = q.parent {
-		n++
-	}
-	out := make([]string, n)
-	for q := p; q != nil; q = q.parent {
-		n--
-		if q.index >= 0 {
-			out[n] = strconv.Itoa(q.index)
+type pathTok struct {
+	key   string
+	index int // -1 for an object key
+}
+
+func (w *walker) tokens() []string {
+	out := make([]string, len(w.toks))
+	for i, t := range w.toks {
+		if t.index >= 0 {
+			out[i] = strconv.Itoa(t.index)
 		} else {
-			out[n] = q.key
+			out[i] = t.key
 		}
 	}
 	return out
 }
+
+func (w *walker) push(key string, index int) { w.toks = append(w.toks, pathTok{key, index}) }
+func (w *walker) pop()                       { w.toks = w.toks[:len(w.toks)-1] }
 
 // nativeFinding is one failed keyword: the value, where it is inside the
 // property, and what is wrong.
@@ -503,23 +507,26 @@ type nativeFinding struct {
 	msg  string
 }
 
-func (s *schemaNode) fail(out []nativeFinding, v *entity.Value, p *path, rule, format string, args ...any) []nativeFinding {
-	return append(out, nativeFinding{at: v, loc: p.tokens(), rule: rule, msg: fmt.Sprintf(format, args...)})
+func (w *walker) fail(v *entity.Value, rule, format string, args ...any) {
+	w.out = append(w.out, nativeFinding{at: v, loc: w.tokens(), rule: rule, msg: fmt.Sprintf(format, args...)})
 }
 
-// check appends the findings of v, at p, to out.
-func (s *schemaNode) check(v *entity.Value, p *path, out []nativeFinding) []nativeFinding {
+// check adds the findings of v to w.
+func (s *schemaNode) check(v *entity.Value, w *walker) {
 	if s.types != 0 {
 		b := kindBit(v.Kind)
 		if s.types&b == 0 && !(b == tNumber && s.types&tInteger != 0 && isIntegerText(v.Num)) {
-			return s.fail(out, v, p, "type", "must be %s, got %s", s.typeMsg, v.Kind)
+			w.fail(v, "type", "must be %s, got %s", s.typeMsg, v.Kind)
+			return
 		}
 	}
 	if s.hasConst && !equalValue(v, s.constV) {
-		return s.fail(out, v, p, "const", "must be %s", jsonText(s.constV))
+		w.fail(v, "const", "must be %s", jsonText(s.constV))
+		return
 	}
 	if s.hasEnum && !s.inEnum(v) {
-		return s.fail(out, v, p, "enum", "%s is not one of %s", valueText(v), s.enumList)
+		w.fail(v, "enum", "%s is not one of %s", valueText(v), s.enumList)
+		return
 	}
 	if s.format != nil {
 		if err := s.format.check(v); err != nil {
@@ -529,20 +536,20 @@ func (s *schemaNode) check(v *entity.Value, p *path, out []nativeFinding) []nati
 			} else {
 				msg += ": " + err.Error()
 			}
-			return append(out, nativeFinding{at: v, loc: p.tokens(), rule: "format", msg: msg})
+			w.out = append(w.out, nativeFinding{at: v, loc: w.tokens(), rule: "format", msg: msg})
+			return
 		}
 	}
 	switch v.Kind {
 	case entity.KindObject:
-		out = s.checkObject(v, p, out)
+		s.checkObject(v, w)
 	case entity.KindArray:
-		out = s.checkArray(v, p, out)
+		s.checkArray(v, w)
 	case entity.KindString:
-		out = s.checkString(v, p, out)
+		s.checkString(v, w)
 	case entity.KindNumber:
-		out = s.checkNumber(v, p, out)
+		s.checkNumber(v, w)
 	}
-	return out
 }
 
 func (s *schemaNode) inEnum(v *entity.Value) bool {
@@ -557,7 +564,7 @@ func (s *schemaNode) inEnum(v *entity.Value) bool {
 	return false
 }
 
-func (s *schemaNode) checkObject(v *entity.Value, p *path, out []nativeFinding) []nativeFinding {
+func (s *schemaNode) checkObject(v *entity.Value, w *walker) {
 	if len(s.required) > 0 {
 		var missing []string
 		for _, r := range s.required {
@@ -566,12 +573,12 @@ func (s *schemaNode) checkObject(v *entity.Value, p *path, out []nativeFinding) 
 			}
 		}
 		if len(missing) > 0 {
-			out = s.fail(out, v, p, "required-property", "missing required %s %s",
+			w.fail(v, "required-property", "missing required %s %s",
 				plural(len(missing), "property", "properties"), strings.Join(missing, ", "))
 		}
 	}
 	if len(s.props) == 0 && s.additional == nil && !s.noAdditional {
-		return out
+		return
 	}
 	var extra []string
 	for i := range v.Members {
@@ -588,76 +595,76 @@ func (s *schemaNode) checkObject(v *entity.Value, p *path, out []nativeFinding) 
 				continue
 			}
 		}
-		out = sub.check(m.Value, &path{parent: p, key: m.Key, index: -1}, out)
+		w.push(m.Key, -1)
+		sub.check(m.Value, w)
+		w.pop()
 	}
 	if len(extra) > 0 {
-		out = s.fail(out, v, p, "additional-properties", "%s not allowed", strings.Join(extra, ", "))
+		w.fail(v, "additional-properties", "%s not allowed", strings.Join(extra, ", "))
 	}
-	return out
 }
 
-func (s *schemaNode) checkArray(v *entity.Value, p *path, out []nativeFinding) []nativeFinding {
+func (s *schemaNode) checkArray(v *entity.Value, w *walker) {
 	n := len(v.Elems)
 	if s.minItems >= 0 && n < s.minItems {
-		out = s.fail(out, v, p, "min-items", "has %d %s; at least %d required", n, plural(n, "item", "items"), s.minItems)
+		w.fail(v, "min-items", "has %d %s; at least %d required", n, plural(n, "item", "items"), s.minItems)
 	}
 	if s.maxItems >= 0 && n > s.maxItems {
-		out = s.fail(out, v, p, "max-items", "has %d %s; at most %d allowed", n, plural(n, "item", "items"), s.maxItems)
+		w.fail(v, "max-items", "has %d %s; at most %d allowed", n, plural(n, "item", "items"), s.maxItems)
 	}
 	if s.uniqueItems && n > 1 {
 		if i, j, dup := duplicateItems(v.Elems); dup {
-			out = s.fail(out, v, p, "unique-items", "items %d and %d are equal; items must be unique", i, j)
+			w.fail(v, "unique-items", "items %d and %d are equal; items must be unique", i, j)
 		}
 	}
 	if s.items != nil {
 		for i, el := range v.Elems {
-			out = s.items.check(el, &path{parent: p, index: i}, out)
+			w.push("", i)
+			s.items.check(el, w)
+			w.pop()
 		}
 	}
-	return out
 }
 
-func (s *schemaNode) checkString(v *entity.Value, p *path, out []nativeFinding) []nativeFinding {
+func (s *schemaNode) checkString(v *entity.Value, w *walker) {
 	if s.minLength >= 0 || s.maxLength >= 0 {
 		n := utf8.RuneCountInString(v.Str)
 		if s.minLength >= 0 && n < s.minLength {
-			out = s.fail(out, v, p, "min-length", "is %d characters long; at least %d required", n, s.minLength)
+			w.fail(v, "min-length", "is %d characters long; at least %d required", n, s.minLength)
 		}
 		if s.maxLength >= 0 && n > s.maxLength {
-			out = s.fail(out, v, p, "max-length", "is %d characters long; at most %d allowed", n, s.maxLength)
+			w.fail(v, "max-length", "is %d characters long; at most %d allowed", n, s.maxLength)
 		}
 	}
 	if s.pattern != nil && !s.pattern.MatchString(v.Str) {
-		out = s.fail(out, v, p, "pattern", "%s does not match the pattern %s", strconv.Quote(v.Str), s.pattern.String())
+		w.fail(v, "pattern", "%s does not match the pattern %s", strconv.Quote(v.Str), s.pattern.String())
 	}
-	return out
 }
 
-func (s *schemaNode) checkNumber(v *entity.Value, p *path, out []nativeFinding) []nativeFinding {
+func (s *schemaNode) checkNumber(v *entity.Value, w *walker) {
 	if s.minimum == nil && s.maximum == nil && s.exclusiveMinimum == nil && s.exclusiveMaximum == nil && s.multipleOf == nil {
-		return out
+		return
 	}
 	f, _ := strconv.ParseFloat(v.Num, 64)
 	if s.minimum != nil && compareNumber(v.Num, f, s.minimum) < 0 {
-		out = s.fail(out, v, p, "minimum", "%s is less than the minimum %s", numText(v.Num), ratText(s.minimum.rat))
+		w.fail(v, "minimum", "%s is less than the minimum %s", numText(v.Num), ratText(s.minimum.rat))
 	}
 	if s.maximum != nil && compareNumber(v.Num, f, s.maximum) > 0 {
-		out = s.fail(out, v, p, "maximum", "%s is greater than the maximum %s", numText(v.Num), ratText(s.maximum.rat))
+		w.fail(v, "maximum", "%s is greater than the maximum %s", numText(v.Num), ratText(s.maximum.rat))
 	}
 	if s.exclusiveMinimum != nil && compareNumber(v.Num, f, s.exclusiveMinimum) <= 0 {
-		out = s.fail(out, v, p, "minimum", "%s must be greater than %s", numText(v.Num), ratText(s.exclusiveMinimum.rat))
+		w.fail(v, "minimum", "%s must be greater than %s", numText(v.Num), ratText(s.exclusiveMinimum.rat))
 	}
 	if s.exclusiveMaximum != nil && compareNumber(v.Num, f, s.exclusiveMaximum) >= 0 {
-		out = s.fail(out, v, p, "maximum", "%s must be less than %s", numText(v.Num), ratText(s.exclusiveMaximum.rat))
+		w.fail(v, "maximum", "%s must be less than %s", numText(v.Num), ratText(s.exclusiveMaximum.rat))
 	}
 	if s.multipleOf != nil {
 		if r, ok := new(big.Rat).SetString(v.Num); ok && !new(big.Rat).Quo(r, s.multipleOf).IsInt() {
 			got, _ := r.Float64()
 			want, _ := s.multipleOf.Float64()
-			out = s.fail(out, v, p, "schema", "%s", printer.Sprintf("multipleOf: got %v, want %v", got, want))
+			w.fail(v, "schema", "%s", printer.Sprintf("multipleOf: got %v, want %v", got, want))
 		}
 	}
-	return out
 }
 
 // compareNumber compares the number written text (f its nearest float64)

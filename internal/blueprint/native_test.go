@@ -1,12 +1,16 @@
 package blueprint
 
 import (
+	"encoding/json"
+	"io/fs"
 	"math/rand"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/port-gitops/port-gitops/internal/entity"
 )
@@ -69,7 +73,7 @@ func genValue(c chooser, depth int) string {
 		return pick(c, genNumbers)
 	case 3, 4:
 		if bc, ok := c.(*byteChooser); ok && c.intn(4) == 0 {
-			return strconv.Quote(strings.ToValidUTF8(bc.rawString(), "?"))
+			return jsonQuote(strings.ToValidUTF8(bc.rawString(), "?"))
 		}
 		return strconv.Quote(pick(c, genStrings))
 	case 5:
@@ -505,4 +509,111 @@ func TestEveryKeywordFixture(t *testing.T) {
 			t.Errorf("testdata/svc.json does not use %q", k)
 		}
 	}
+}
+
+// formatSamples are strings near the edges of the standard formats.
+var formatSamples = []string{
+	"", "a", "2026-01-31T12:00:00Z", "2026-01-31t12:00:00z", "2026-01-31T12:00:00.123+02:00", "2016-12-31T23:59:60Z",
+	"2016-12-31T15:59:60-08:00", "2016-12-31T23:59:60+00:01", "2026-01-31T12:00:60Z", "2026-01-31T9:26:53Z", "2026-01-31T09:26:53,123Z",
+	"2026-01-31T09:26:53+24:00", "2026-01-31T09:26:53+02:60", "2026-01-31 12:00:00Z", "2026-01-31T12:00:00", "2026-02-30T12:00:00Z",
+	"2026-01-31T+1:00:00Z", "2026-01-31T-1:00:00Z", "2026-01-31T12:00:00.Z", "2026-01-31T12:00:00+-5:30", "2026-01-31T12:00:00++5:30",
+	"2026-1-31T12:00:00Z", "0000-01-01T00:00:00Z", "2026-01-31T23:59:60-00:00", "2026-01-31T00:00:60+23:59",
+	"dana@acme.io", "dana.smith+ops@acme.io", `"dana smith"@acme.io`, `"a\"b"@x.io`, `""@x.io`, "dana@-acme.io", "dana@acme-.io",
+	"dana@acme_corp.io", "däna@acme.io", "Ana <ana@example.com>", "not-mail", ".a@x.io", "a.@x.io", "a..b@x.io", "a@x..io",
+	"a@[10.0.0.1]", "a@[IPv6:::1]", "a@[IPv6:::g]", "a@[300.0.0.1]", "a@[]", "a@", "@x.io", "a@b@c.io",
+	strings.Repeat("a", 65) + "@x.io", "a@" + strings.Repeat("b", 64) + ".io", "a@" + strings.Repeat("b.", 127) + "io",
+	"10.0.0.1", "0.0.0.0", "255.255.255.255", "256.0.0.1", "01.1.1.1", "1.2.3", "1.2.3.4.5", "a.b.c.d", "+1.2.3.4", "-1.2.3.4", "1..2.3",
+	"::1", "fe80::1", "fe80::1%eth0", "::g", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8:9", "::ffff:10.0.0.1", "1.2.3.4", ":", "[::1]",
+}
+
+// TestStandardFormatsAgreeWithLibrary: date-time, email, ipv4, ipv6 and
+// idn-email, and Port's user and timer built on them, give the library's
+// verdict and message on every sample.
+func TestStandardFormatsAgreeWithLibrary(t *testing.T) {
+	for _, f := range []string{"date-time", "email", "ipv4", "ipv6", "idn-email", "user", "timer"} {
+		for _, s := range formatSamples {
+			agree(t, `{"format": "`+f+`"}`, jsonQuote(s))
+		}
+	}
+}
+
+// FuzzFormatsAgreeWithLibrary: the same on any string.
+func FuzzFormatsAgreeWithLibrary(f *testing.F) {
+	for _, s := range formatSamples {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) {
+			return
+		}
+		for _, name := range []string{"date-time", "email", "ipv4", "ipv6", "user", "timer"} {
+			agree(t, `{"format": "`+name+`"}`, jsonQuote(s))
+		}
+	})
+}
+
+// jsonQuote writes s as a JSON string.
+func jsonQuote(s string) string {
+	b, err := json.Marshal(s)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+// TestExampleBlueprintsCompileNatively: every blueprint under the directory
+// $PORT_GITOPS_EXAMPLES_DIR names (real blueprints from Port's docs and
+// integrations, read where they are, never copied into the project)
+// compiles, and every property of it natively: none needs the fallback.
+func TestExampleBlueprintsCompileNatively(t *testing.T) {
+	dir := os.Getenv("PORT_GITOPS_EXAMPLES_DIR")
+	if dir == "" {
+		t.Skip("PORT_GITOPS_EXAMPLES_DIR is not set (the directory of example blueprints, such as ../shared/examples)")
+	}
+	var files []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".json") {
+			files = append(files, p)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := &Cache{files: map[string]string{}}
+	blueprints, properties := 0, 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		root, _, err := entity.Parse(data)
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		if w := root.Get("blueprint"); w != nil {
+			root = w
+		}
+		id := root.Get("identifier")
+		if root.Get("schema") == nil || id == nil || id.Kind != entity.KindString {
+			continue // an entity file, not a blueprint
+		}
+		bp, err := cache.Parse(id.Str, f, data)
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		blueprints++
+		for i, pc := range bp.checks {
+			properties++
+			if pc.native == nil {
+				t.Errorf("%s: property %q falls back to the JSON Schema library", f, bp.Properties[i])
+			}
+		}
+	}
+	if blueprints == 0 {
+		t.Fatalf("no blueprint under %s", dir)
+	}
+	t.Logf("%d blueprints, %d properties, all compiled natively", blueprints, properties)
 }

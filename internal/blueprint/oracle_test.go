@@ -158,7 +158,10 @@ func nativeFindings(key string, def map[string]any, value *entity.Value) ([]find
 		return nil, err
 	}
 	var out []finding
-	for _, f := range n.check(value, &path{key: key, index: -1}, nil) {
+	var w walker
+	w.push(key, -1)
+	n.check(value, &w)
+	for _, f := range w.out {
 		if got := value.Lookup(f.loc[1:]); got != f.at {
 			return nil, fmt.Errorf("finding %s %s: its node is not the value at its location", f.loc, f.rule)
 		}
