@@ -43,6 +43,7 @@ type Blueprint struct {
 	// Required lists schema.required.
 	Required  []string
 	Relations map[string]Relation
+	relNames  []string // the keys of Relations, sorted
 	// Computed maps mirror, calculation and aggregation property identifiers to their kind.
 	Computed map[string]string
 	// TeamInherited is true when ownership comes through relations, so Port
@@ -352,7 +353,9 @@ func (c *Cache) Parse(id, file string, data []byte) (*Blueprint, error) {
 				return nil, err
 			}
 			bp.Relations[m.Key] = r
+			bp.relNames = append(bp.relNames, m.Key)
 		}
+		sort.Strings(bp.relNames)
 	}
 	for kind, key := range map[string]string{"mirror": "mirrorProperties", "calculation": "calculationProperties", "aggregation": "aggregationProperties"} {
 		if n := root.Get(key); n != nil && n.Kind == entity.KindObject {

@@ -167,7 +167,9 @@ func (b *Blueprint) checkProperties(e *entity.Entity) []Issue {
 // (and of its items, for an array property) to out, and notes where they
 // are in at. JSON values never have any.
 func (b *Blueprint) pitfalls(out []Issue, at *map[*entity.Value]bool, m entity.Member) []Issue {
-	one := func(v *entity.Value, types []string, ptr string) {
+	// index is -1 for the value itself, else the item's; the pointer is
+	// written only for a finding.
+	one := func(v *entity.Value, types []string, index int) {
 		if v.Ambiguity == entity.AmbiguityNone {
 			return
 		}
@@ -176,14 +178,21 @@ func (b *Blueprint) pitfalls(out []Issue, at *map[*entity.Value]bool, m entity.M
 				*at = map[*entity.Value]bool{}
 			}
 			(*at)[v] = true
+			ptr := entity.Pointer("properties", m.Key)
+			if index >= 0 {
+				ptr += "/" + strconv.Itoa(index)
+			}
 			out = append(out, Issue{Node: v, Pointer: ptr, Rule: entity.RuleYAMLAmbiguousScalar, Message: fmt.Sprintf("%s: %s", m.Key, msg)})
 		}
 	}
-	ptr := entity.Pointer("properties", m.Key)
-	one(m.Value, b.types[m.Key], ptr)
+	if m.Value.Ambiguity != entity.AmbiguityNone {
+		one(m.Value, b.types[m.Key], -1)
+	}
 	if m.Value.Kind == entity.KindArray {
 		for i, el := range m.Value.Elems {
-			one(el, b.itemTypes[m.Key], ptr+"/"+strconv.Itoa(i))
+			if el.Ambiguity != entity.AmbiguityNone {
+				one(el, b.itemTypes[m.Key], i)
+			}
 		}
 	}
 	return out
@@ -204,7 +213,12 @@ func (b *Blueprint) unknownProperty(m entity.Member, ptr string) Issue {
 	return issue(keyNode, ptr, "unknown-property", "%s", msg)
 }
 
+// relationNames returns the relation identifiers, sorted: those Parse noted,
+// or, for a Blueprint made otherwise, worked out anew.
 func (b *Blueprint) relationNames() []string {
+	if b.relNames != nil || len(b.Relations) == 0 {
+		return b.relNames
+	}
 	names := make([]string, 0, len(b.Relations))
 	for k := range b.Relations {
 		names = append(names, k)
@@ -222,11 +236,8 @@ func (b *Blueprint) checkRelations(e *entity.Entity) []Issue {
 	if rels != nil && rels.Kind != entity.KindObject {
 		return []Issue{issue(rels, "/relations", "entity-shape", "relations must be an object, got %s", kindName(rels))}
 	}
-	present := map[string]*entity.Value{}
 	if rels != nil {
 		for _, m := range rels.Members {
-			ptr := entity.Pointer("relations", m.Key)
-			present[m.Key] = m.Value
 			def, ok := b.Relations[m.Key]
 			if !ok {
 				keyNode := &entity.Value{Kind: entity.KindString, Str: m.Key, Pos: m.KeyPos}
@@ -236,10 +247,10 @@ func (b *Blueprint) checkRelations(e *entity.Entity) []Issue {
 				} else if len(b.Relations) == 0 {
 					msg += " (it has no relations)"
 				}
-				out = append(out, issue(keyNode, ptr, "unknown-relation", "%s", msg))
+				out = append(out, issue(keyNode, entity.Pointer("relations", m.Key), "unknown-relation", "%s", msg))
 				continue
 			}
-			out = append(out, checkRelationValue(m.Key, def, m.Value, ptr)...)
+			out = append(out, checkRelationValue(m.Key, def, m.Value)...)
 		}
 	}
 	for _, name := range b.relationNames() {
@@ -247,7 +258,8 @@ func (b *Blueprint) checkRelations(e *entity.Entity) []Issue {
 		if !def.Required {
 			continue
 		}
-		v, ok := present[name]
+		v := rels.Get(name)
+		ok := v != nil
 		switch {
 		case !ok && rels == nil:
 			out = append(out, issue(e.Node, "", "required-relation", "missing required relation %q (to %s)", name, def.Target))
@@ -260,16 +272,27 @@ func (b *Blueprint) checkRelations(e *entity.Entity) []Issue {
 	return out
 }
 
-func checkRelationValue(name string, def Relation, v *entity.Value, ptr string) []Issue {
-	checkID := func(n *entity.Value, p string) []Issue {
+func checkRelationValue(name string, def Relation, v *entity.Value) []Issue {
+	ptr := func() string { return entity.Pointer("relations", name) }
+	// index is -1 for the value itself, else the item's; the pointer is
+	// written only for a finding.
+	checkID := func(n *entity.Value, index int) []Issue {
+		p := func() string {
+			if index < 0 {
+				return ptr()
+			}
+			return ptr() + "/" + strconv.Itoa(index)
+		}
 		if n.Kind != entity.KindString {
-			return []Issue{issue(n, p, "relation-value", "relation %q takes entity identifiers of %s, got %s", name, def.Target, kindName(n))}
+			return []Issue{issue(n, p(), "relation-value", "relation %q takes entity identifiers of %s, got %s", name, def.Target, kindName(n))}
 		}
 		if err := CheckIdentifier(n.Str); err != nil {
-			return []Issue{issue(n, p, "identifier", "relation %q: %v", name, err)}
+			return []Issue{issue(n, p(), "identifier", "relation %q: %v", name, err)}
 		}
-		if msg := entity.ScalarPitfall(n, []string{"string"}); msg != "" {
-			return []Issue{issue(n, p, entity.RuleYAMLAmbiguousScalar, "relation %q: %s", name, msg)}
+		if n.Ambiguity != entity.AmbiguityNone {
+			if msg := entity.ScalarPitfall(n, []string{"string"}); msg != "" {
+				return []Issue{issue(n, p(), entity.RuleYAMLAmbiguousScalar, "relation %q: %s", name, msg)}
+			}
 		}
 		return nil
 	}
@@ -281,15 +304,15 @@ func checkRelationValue(name string, def Relation, v *entity.Value, ptr string) 
 	case def.Many && v.Kind == entity.KindArray:
 		var out []Issue
 		for i, el := range v.Elems {
-			out = append(out, checkID(el, fmt.Sprintf("%s/%d", ptr, i))...)
+			out = append(out, checkID(el, i)...)
 		}
 		return out
 	case def.Many:
-		return []Issue{issue(v, ptr, "relation-value", "relation %q is many: true: it takes an array of identifiers of %s, got %s", name, def.Target, kindName(v))}
+		return []Issue{issue(v, ptr(), "relation-value", "relation %q is many: true: it takes an array of identifiers of %s, got %s", name, def.Target, kindName(v))}
 	case v.Kind == entity.KindArray:
-		return []Issue{issue(v, ptr, "relation-value", "relation %q is many: false: it takes one identifier of %s or null, got an array", name, def.Target)}
+		return []Issue{issue(v, ptr(), "relation-value", "relation %q is many: false: it takes one identifier of %s or null, got an array", name, def.Target)}
 	default:
-		return checkID(v, ptr)
+		return checkID(v, -1)
 	}
 }
 
