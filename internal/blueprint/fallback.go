@@ -38,7 +38,18 @@ type fallbackSchema struct {
 // names the property at fault when the library's error tells it, else the
 // first of outside.
 func compileFallback(props map[string]map[string]any, outside []string) (*fallbackSchema, error) {
-	data, err := json.Marshal(map[string]any{"properties": props})
+	all := make(map[string]any, len(props))
+	for k, def := range props {
+		all[k] = def
+	}
+	root := map[string]any{"properties": all}
+	if err := checkInPlace(root); err != nil {
+		if pe, ok := err.(*propertyError); ok && pe.prop == "" {
+			pe.prop = outside[0]
+		}
+		return nil, err
+	}
+	data, err := json.Marshal(root)
 	if err != nil {
 		return nil, &propertyError{prop: outside[0], err: &schemaError{msg: firstLine(err.Error())}}
 	}

@@ -2,6 +2,7 @@ package blueprint
 
 import (
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"math/rand"
 	"os"
@@ -616,4 +617,49 @@ func TestExampleBlueprintsCompileNatively(t *testing.T) {
 		t.Fatalf("no blueprint under %s", dir)
 	}
 	t.Logf("%d blueprints, %d properties, all compiled natively", blueprints, properties)
+}
+
+// TestFallbackRefusesLoops: a blueprint whose references would make the
+// fallback library recurse forever (a fatal stack overflow, not an error)
+// or take exponential time is a compile error at the offending schema;
+// references that go down into the value are fine.
+func TestFallbackRefusesLoops(t *testing.T) {
+	var chain strings.Builder
+	chain.WriteString(`{"$defs": {`)
+	for i := range 30 {
+		fmt.Fprintf(&chain, `"d%d": {"allOf": [{"$ref": "#/properties/p/$defs/d%d"}, {"$ref": "#/properties/p/$defs/d%d"}]}, `, i, i+1, i+1)
+	}
+	chain.WriteString(`"d30": {"type": "string"}}, "$ref": "#/properties/p/$defs/d0"}`)
+	cases := []struct {
+		name, props, want string
+	}{
+		{"self", `"p": {"$ref": "#/properties/p"}`, "leads back to itself"},
+		{"through allOf", `"p": {"allOf": [{"$ref": "#/properties/p"}]}`, "leads back to itself"},
+		{"two properties", `"p": {"$ref": "#/properties/q"}, "q": {"anyOf": [{"$ref": "#/properties/p"}]}`, "leads back to itself"},
+		{"exponential", `"p": ` + chain.String(), "more than 10000 subschemas"},
+		{"moving base", `"p": {"$id": "x", "anyOf": [{"type": "string"}]}`, "$id is not followed"},
+		{"anchor", `"p": {"$ref": "#a", "anyOf": [{"type": "string"}]}`, "names an anchor"},
+		{"down into the value", `"p": {"type": "object", "properties": {"child": {"$ref": "#/properties/p"}}}`, ""},
+		{"to the root", `"p": {"anyOf": [{"$ref": "#"}]}`, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			withDeadline(t, func() {
+				bp, err := newTestCache(t).Parse("o", "o.json", []byte(`{"identifier": "o", "schema": {"properties": {`+c.props+`}}}`))
+				if c.want == "" {
+					if err != nil {
+						t.Fatal(err)
+					}
+					root := parseJSON(t, `{"identifier": "x", "properties": {"p": {"child": {"child": {"child": 5}}}}}`)
+					ents, _ := entity.Extract(root)
+					bp.Validate(&ents[0])
+					return
+				}
+				var le *LoadError
+				if !errorsAsLoad(err, &le) || !strings.Contains(le.Msg, c.want) || !strings.Contains(le.Msg, `property "p"`) && !strings.Contains(le.Msg, `property "q"`) {
+					t.Fatalf("got %v, want a LoadError saying %q", err, c.want)
+				}
+			})
+		})
+	}
 }
