@@ -3,6 +3,7 @@ package blueprint
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -37,7 +38,14 @@ type fallbackSchema struct {
 // a reference outside the blueprint fails to resolve. A *propertyError
 // names the property at fault when the library's error tells it, else the
 // first of outside.
-func compileFallback(props map[string]map[string]any, outside []string) (*fallbackSchema, error) {
+func compileFallback(props map[string]map[string]any, outside []string) (_ *fallbackSchema, err error) {
+	defer func() {
+		// The library's own consistency checks panic; a blueprint is
+		// repository content, so a panic is a broken blueprint.
+		if r := recover(); r != nil {
+			err = &propertyError{prop: outside[0], err: &schemaError{msg: fmt.Sprintf("the fallback JSON Schema library fails on it: %v", r)}}
+		}
+	}()
 	all := make(map[string]any, len(props))
 	for k, def := range props {
 		all[k] = def
@@ -97,7 +105,12 @@ type propertyError struct {
 func (e *propertyError) Error() string { return e.err.Error() }
 
 // check returns the finding of v, the value of property key, if it fails.
-func (f *fallbackSchema) check(key string, v *entity.Value) (nativeFinding, bool) {
+func (f *fallbackSchema) check(key string, v *entity.Value) (found nativeFinding, bad bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			found, bad = nativeFinding{at: v, loc: []string{key}, rule: "schema", msg: fmt.Sprintf("the fallback JSON Schema library fails on this value: %v", r)}, true
+		}
+	}()
 	err := f.resolved.Validate(map[string]any{key: fallbackValue(v)})
 	if err == nil {
 		return nativeFinding{}, false
