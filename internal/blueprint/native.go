@@ -495,8 +495,13 @@ func (w *walker) tokens() []string {
 	return out
 }
 
-func (w *walker) push(key string, index int) { w.toks = append(w.toks, pathTok{key, index}) }
-func (w *walker) pop()                       { w.toks = w.toks[:len(w.toks)-1] }
+func (w *walker) push(key string, index int) {
+	if w.toks == nil {
+		w.toks = make([]pathTok, 0, 8) // one allocation for a whole entity
+	}
+	w.toks = append(w.toks, pathTok{key, index})
+}
+func (w *walker) pop() { w.toks = w.toks[:len(w.toks)-1] }
 
 // nativeFinding is one failed keyword: the value, where it is inside the
 // property, and what is wrong.
