@@ -704,8 +704,19 @@ func isIntegerText(text string) bool {
 	if strings.IndexAny(text, ".eE") < 0 {
 		return true
 	}
-	r, ok := new(big.Rat).SetString(text)
-	return ok && r.IsInt()
+	if r, ok := new(big.Rat).SetString(text); ok {
+		return r.IsInt()
+	}
+	// An exponent beyond big.Rat (1e999999999): a huge positive one makes
+	// any mantissa an integer, a huge negative one only zero.
+	i := strings.IndexAny(text, "eE")
+	if i < 0 {
+		return false
+	}
+	if !strings.HasPrefix(text[i+1:], "-") {
+		return true
+	}
+	return strings.Trim(text[:i], "-+0.") == ""
 }
 
 // equalValue reports whether the parsed value v equals c, a value of a
