@@ -1,7 +1,9 @@
 // Package blueprint turns the blueprints cached in a repository into checks
-// for entities: each blueprint's property schema compiled once to JSON Schema
-// (with Port's formats), plus Port's own rules that JSON Schema cannot say
-// (identifiers, relations, computed properties, team ownership).
+// for entities: each blueprint's property schemas compiled once (natively
+// when they keep to the JSON Schema Port's blueprints use, see native.go;
+// by a JSON Schema library otherwise, see fallback.go), with Port's formats,
+// plus Port's own rules that JSON Schema cannot say (identifiers, relations,
+// computed properties, team ownership).
 //
 // It reads the cache directory and nothing else: no network, no printing.
 // Compiled blueprints are safe to share between goroutines.
