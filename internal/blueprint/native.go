@@ -215,7 +215,7 @@ func compileNode(def map[string]any, loc []string, depth int) (*schemaNode, erro
 		case "enum":
 			arr, ok := v.([]any)
 			if !ok {
-				return nil, bad(k, "enum must be an array, got %s", anyKind(v))
+				return nil, bad(k, "must be an array, got %s", anyKind(v))
 			}
 			s.hasEnum, s.enum = true, arr
 			want := make([]string, 0, listed)
@@ -229,7 +229,7 @@ func compileNode(def map[string]any, loc []string, depth int) (*schemaNode, erro
 		case "format":
 			name, ok := v.(string)
 			if !ok {
-				return nil, bad(k, "format must be a string, got %s", anyKind(v))
+				return nil, bad(k, "must be a string, got %s", anyKind(v))
 			}
 			f := nativeFormats[name]
 			if f == nil {
@@ -239,7 +239,7 @@ func compileNode(def map[string]any, loc []string, depth int) (*schemaNode, erro
 		case "pattern":
 			p, ok := v.(string)
 			if !ok {
-				return nil, bad(k, "pattern must be a string, got %s", anyKind(v))
+				return nil, bad(k, "must be a string, got %s", anyKind(v))
 			}
 			re, rerr := regexp.Compile(p)
 			if rerr != nil {
@@ -252,7 +252,7 @@ func compileNode(def map[string]any, loc []string, depth int) (*schemaNode, erro
 				if cerr == errOutside {
 					return nil, cerr
 				}
-				return nil, bad(k, "%s %v", k, cerr)
+				return nil, bad(k, "must be a non-negative integer, got %s", cerr)
 			}
 			switch k {
 			case "minLength":
@@ -270,7 +270,7 @@ func compileNode(def map[string]any, loc []string, depth int) (*schemaNode, erro
 				if nerr == errOutside {
 					return nil, nerr
 				}
-				return nil, bad(k, "%s %v", k, nerr)
+				return nil, bad(k, "%v", nerr)
 			}
 			switch k {
 			case "minimum":
@@ -283,21 +283,21 @@ func compileNode(def map[string]any, loc []string, depth int) (*schemaNode, erro
 				s.exclusiveMaximum = num
 			default:
 				if num.rat.Sign() <= 0 {
-					return nil, bad(k, "multipleOf must be greater than 0")
+					return nil, bad(k, "must be greater than 0")
 				}
 				s.multipleOf = num.rat
 			}
 		case "uniqueItems":
 			b, ok := v.(bool)
 			if !ok {
-				return nil, bad(k, "uniqueItems must be true or false, got %s", anyKind(v))
+				return nil, bad(k, "must be true or false, got %s", anyKind(v))
 			}
 			s.uniqueItems = b
 		case "items":
 			sub, ok := v.(map[string]any)
 			if !ok {
 				if _, isArr := v.([]any); isArr {
-					return nil, bad(k, "items must be a schema (an object), got an array")
+					return nil, bad(k, "must be a schema (an object), got an array")
 				}
 				return nil, errOutside // a boolean schema, or not a schema at all
 			}
@@ -307,7 +307,7 @@ func compileNode(def map[string]any, loc []string, depth int) (*schemaNode, erro
 		case "properties":
 			m, ok := v.(map[string]any)
 			if !ok {
-				return nil, bad(k, "properties must be an object, got %s", anyKind(v))
+				return nil, bad(k, "must be an object, got %s", anyKind(v))
 			}
 			names := make([]string, 0, len(m))
 			for name := range m {
@@ -337,16 +337,16 @@ func compileNode(def map[string]any, loc []string, depth int) (*schemaNode, erro
 		case "required":
 			arr, ok := v.([]any)
 			if !ok {
-				return nil, bad(k, "required must be an array of property names, got %s", anyKind(v))
+				return nil, bad(k, "must be an array of property names, got %s", anyKind(v))
 			}
 			seen := map[string]bool{}
 			for _, e := range arr {
 				name, ok := e.(string)
 				if !ok {
-					return nil, bad(k, "required must hold property names, got %s", anyKind(e))
+					return nil, bad(k, "must hold property names, got %s", anyKind(e))
 				}
 				if seen[name] {
-					return nil, bad(k, "required names %q twice", name)
+					return nil, bad(k, "names %q twice", name)
 				}
 				seen[name] = true
 				s.required = append(s.required, name)
@@ -360,7 +360,7 @@ func compileNode(def map[string]any, loc []string, depth int) (*schemaNode, erro
 					return nil, err
 				}
 			default:
-				return nil, bad(k, "additionalProperties must be a schema or a boolean, got %s", anyKind(v))
+				return nil, bad(k, "must be a schema or a boolean, got %s", anyKind(v))
 			}
 		default:
 			return nil, errOutside
@@ -379,25 +379,25 @@ func (s *schemaNode) compileType(v any, bad func(string, string, ...any) error) 
 		names = []string{t}
 	case []any:
 		if len(t) == 0 {
-			return bad("type", "type must name at least one type")
+			return bad("type", "must name at least one type")
 		}
 		for _, x := range t {
 			n, ok := x.(string)
 			if !ok {
-				return bad("type", "type must hold type names, got %s", anyKind(x))
+				return bad("type", "must hold type names, got %s", anyKind(x))
 			}
 			names = append(names, n)
 		}
 	default:
-		return bad("type", "type must be a type name or a list of them, got %s", anyKind(v))
+		return bad("type", "must be a type name or a list of them, got %s", anyKind(v))
 	}
 	for _, n := range names {
 		b := typeBit(n)
 		if b == 0 {
-			return bad("type", "type %q is not a JSON Schema type", n)
+			return bad("type", "%q is not a JSON Schema type", n)
 		}
 		if s.types&b != 0 {
-			return bad("type", "type names %q twice", n)
+			return bad("type", "names %q twice", n)
 		}
 		s.types |= b
 	}
@@ -411,17 +411,18 @@ func (s *schemaNode) compileType(v any, bad func(string, string, ...any) error) 
 	return nil
 }
 
-// count reads a non-negative integer keyword (minLength, ...).
+// count reads a non-negative integer keyword (minLength, ...); its error
+// names what the value is instead.
 func count(v any) (int, error) {
 	n, err := schemaNumber(v)
 	if err != nil {
-		return 0, err
+		if err == errOutside {
+			return 0, err
+		}
+		return 0, errors.New(anyKind(v))
 	}
-	if !n.rat.IsInt() {
-		return 0, errors.New("must be an integer")
-	}
-	if n.rat.Sign() < 0 {
-		return 0, errors.New("must not be negative")
+	if !n.rat.IsInt() || n.rat.Sign() < 0 {
+		return 0, errors.New(ratText(n.rat))
 	}
 	if !n.rat.Num().IsInt64() || n.rat.Num().Int64() > math.MaxInt32 {
 		return 0, errOutside
