@@ -1,7 +1,9 @@
 // Package blueprint turns the blueprints cached in a repository into checks
-// for entities: each blueprint's property schema compiled once to JSON Schema
-// (with Port's formats), plus Port's own rules that JSON Schema cannot say
-// (identifiers, relations, computed properties, team ownership).
+// for entities: each blueprint's property schemas compiled once (natively
+// when they keep to the JSON Schema Port's blueprints use, see native.go;
+// by a JSON Schema library otherwise, see fallback.go), with Port's formats,
+// plus Port's own rules that JSON Schema cannot say (identifiers, relations,
+// computed properties, team ownership).
 //
 // It reads the cache directory and nothing else: no network, no printing.
 // Compiled blueprints are safe to share between goroutines.
@@ -18,8 +20,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-
-	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/port-gitops/port-gitops/internal/entity"
 	"github.com/port-gitops/port-gitops/internal/safefile"
@@ -45,6 +45,7 @@ type Blueprint struct {
 	// Required lists schema.required.
 	Required  []string
 	Relations map[string]Relation
+	relNames  []string // the keys of Relations, sorted
 	// Computed maps mirror, calculation and aggregation property identifiers to their kind.
 	Computed map[string]string
 	// TeamInherited is true when ownership comes through relations, so Port
@@ -61,10 +62,65 @@ type Blueprint struct {
 	unchecked map[string][]string
 	// enums are large enums of strings checked here rather than by schema.
 	enums map[string]*enumSet
-	// schemas are the compiled property schemas, in chunks of at most
-	// chunkSize properties; chunk maps a property to its chunk.
-	schemas []*jsonschema.Schema
-	chunk   map[string]int
+	// checks are the compiled property schemas, one for each of
+	// Properties, in the same order.
+	checks []propertyCheck
+}
+
+// propertyCheck is one property's compiled schema: native, or else the
+// fallback library's.
+type propertyCheck struct {
+	native   *schemaNode
+	fallback *fallbackSchema
+}
+
+// check adds the findings of v, the value of property key, to w.
+func (pc *propertyCheck) check(key string, v *entity.Value, w *walker) {
+	if pc.native != nil {
+		w.push(key, -1)
+		pc.native.check(v, w)
+		w.pop()
+		return
+	}
+	if pc.fallback != nil {
+		if f, bad := pc.fallback.check(key, v); bad {
+			w.out = append(w.out, f)
+		}
+	}
+}
+
+// compileChecks compiles each property's schema natively when it keeps to
+// the native language, else with the fallback library. The error is a
+// *propertyError.
+func compileChecks(names []string, props map[string]map[string]any) ([]propertyCheck, error) {
+	checks := make([]propertyCheck, len(names))
+	var outside []int
+	var outsideNames []string
+	for i, k := range names {
+		n, err := compileNative(props[k])
+		switch {
+		case err == nil:
+			checks[i].native = n
+		case errors.Is(err, errOutside):
+			outside = append(outside, i)
+			outsideNames = append(outsideNames, k)
+		default:
+			var se *schemaError
+			errors.As(err, &se)
+			return nil, &propertyError{prop: k, err: se}
+		}
+	}
+	if len(outside) == 0 {
+		return checks, nil
+	}
+	f, err := compileFallback(props, outsideNames)
+	if err != nil {
+		return nil, err
+	}
+	for _, i := range outside {
+		checks[i].fallback = f
+	}
+	return checks, nil
 }
 
 // LoadError says a cached blueprint file is broken.
@@ -113,8 +169,6 @@ type Cache struct {
 	root    *safefile.Root // files are read inside it
 	ids     []string
 	files   map[string]string
-	mu      sync.Mutex // guards compiler
-	compile *jsonschema.Compiler
 	entries sync.Map // id → *cacheEntry
 }
 
@@ -251,7 +305,7 @@ func (c *Cache) Parse(id, file string, data []byte) (*Blueprint, error) {
 	if propsNode != nil && propsNode.Kind != entity.KindObject {
 		return nil, fail(propsNode, `"schema.properties" must be an object`)
 	}
-	props := map[string]any{}
+	props := map[string]map[string]any{}
 	if propsNode != nil {
 		for _, m := range propsNode.Members {
 			if n, msg := checkProperty(m); n != nil {
@@ -301,7 +355,9 @@ func (c *Cache) Parse(id, file string, data []byte) (*Blueprint, error) {
 				return nil, err
 			}
 			bp.Relations[m.Key] = r
+			bp.relNames = append(bp.relNames, m.Key)
 		}
+		sort.Strings(bp.relNames)
 	}
 	for kind, key := range map[string]string{"mirror": "mirrorProperties", "calculation": "calculationProperties", "aggregation": "aggregationProperties"} {
 		if n := root.Get(key); n != nil && n.Kind == entity.KindObject {
@@ -318,22 +374,30 @@ func (c *Cache) Parse(id, file string, data []byte) (*Blueprint, error) {
 	if ti := root.Get("teamInheritance"); ti != nil && ti.Kind == entity.KindObject {
 		bp.TeamInherited = true
 	}
-	schemas, chunk, err := c.compileProperties(id, props)
+	checks, err := compileChecks(bp.Properties, props)
 	if err != nil {
-		at := propsNode
-		var pe *propertyCompileError
-		if errors.As(err, &pe) {
-			if n := propsNode.Get(pe.prop); n != nil {
-				at = n
-				if deep := n.Lookup(pe.loc); deep != nil {
-					at = deep
-				}
-			}
+		var pe *propertyError
+		errors.As(err, &pe)
+		at := propsNode.Get(pe.prop)
+		if at == nil {
+			at = propsNode
 		}
-		return nil, fail(at, "%v", err)
+		if deep := at.Lookup(pe.err.loc); deep != nil {
+			at = deep
+		}
+		return nil, fail(at, "%v", &propertyCompileError{prop: pe.prop, loc: pe.err.loc, msg: compileMessage(pe.err)})
 	}
-	bp.schemas, bp.chunk = schemas, chunk
+	bp.checks = checks
 	return bp, nil
+}
+
+// compileMessage is a schema error's message, with where it is inside the
+// property's definition.
+func compileMessage(se *schemaError) string {
+	if len(se.loc) == 0 {
+		return se.msg
+	}
+	return fmt.Sprintf("%q: %s", strings.Join(se.loc, "/"), se.msg)
 }
 
 func parseRelation(m entity.Member, fail func(*entity.Value, string, ...any) error) (Relation, error) {
@@ -359,76 +423,6 @@ func parseRelation(m entity.Member, fail func(*entity.Value, string, ...any) err
 		return Relation{}, fail(v.Get("required"), "relation %q: many and required cannot both be true (Port rejects such a relation)", m.Key)
 	}
 	return r, nil
-}
-
-// chunkSize is how many properties are compiled into one schema. The schema
-// library looks up each subschema it queues in a list of the ones queued
-// before, so one schema of n properties costs n² to compile (20,000
-// properties: 10 s); chunks keep that to n × chunkSize.
-const chunkSize = 64
-
-// compileProperties compiles the properties, in sorted order, into schemas
-// of chunkSize properties each, and returns them with each property's
-// chunk. The top-level "required" is left out on purpose: Validate checks
-// it itself, so that a property with a default only warns.
-func (c *Cache) compileProperties(id string, props map[string]any) ([]*jsonschema.Schema, map[string]int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.compile == nil {
-		c.compile = newCompiler()
-	}
-	compileOne := func(name string, doc any) (*jsonschema.Schema, error) {
-		loc := "https://port-gitops.invalid/blueprints/" + url.PathEscape(id) + "/" + name + ".json"
-		if err := c.compile.AddResource(loc, doc); err != nil {
-			return nil, err
-		}
-		return c.compile.Compile(loc)
-	}
-	names := make([]string, 0, len(props))
-	for k := range props {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	chunk := make(map[string]int, len(names))
-	var schemas []*jsonschema.Schema
-	for start := 0; start < len(names) || start == 0; start += chunkSize {
-		part := names[start:min(start+chunkSize, len(names))]
-		sub := make(map[string]any, len(part))
-		for _, k := range part {
-			sub[k] = props[k]
-			chunk[k] = len(schemas)
-		}
-		name := "properties"
-		if start > 0 {
-			name = fmt.Sprintf("properties-%d", len(schemas))
-		}
-		sch, err := compileOne(name, map[string]any{"type": "object", "properties": sub})
-		if err != nil {
-			// Name the property at fault: compile each on its own.
-			for _, k := range part {
-				if _, perr := compileOne("property-"+url.PathEscape(k), props[k]); perr != nil {
-					return nil, nil, compileError(k, perr)
-				}
-			}
-			return nil, nil, fmt.Errorf("schema does not compile: %s", firstLine(err.Error()))
-		}
-		schemas = append(schemas, sch)
-		if len(names) == 0 {
-			break
-		}
-	}
-	return schemas, chunk, nil
-}
-
-func newCompiler() *jsonschema.Compiler {
-	c := jsonschema.NewCompiler()
-	c.UseLoader(refuseLoader{})
-	c.DefaultDraft(jsonschema.Draft2020)
-	c.AssertFormat()
-	for _, f := range portFormats {
-		c.RegisterFormat(f)
-	}
-	return c
 }
 
 func firstLine(s string) string {

@@ -1,7 +1,6 @@
 package blueprint
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"math/big"
@@ -9,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 
@@ -84,9 +81,13 @@ func (b *Blueprint) Validate(e *entity.Entity) []Issue {
 	return out
 }
 
-func (b *Blueprint) isProperty(k string) bool {
+// propertyIndex is the index of schema property k in Properties, or -1.
+func (b *Blueprint) propertyIndex(k string) int {
 	i := sort.SearchStrings(b.Properties, k)
-	return i < len(b.Properties) && b.Properties[i] == k
+	if i < len(b.Properties) && b.Properties[i] == k {
+		return i
+	}
+	return -1
 }
 
 func (b *Blueprint) checkProperties(e *entity.Entity) []Issue {
@@ -102,10 +103,11 @@ func (b *Blueprint) checkProperties(e *entity.Entity) []Issue {
 	// pitfallAt holds the YAML values reported as yaml-ambiguous-scalar,
 	// whose type error would say the same less helpfully.
 	var pitfallAt map[*entity.Value]bool
-	// One instance per compiled chunk of the blueprint's properties.
-	instances := make([]map[string]any, len(b.schemas))
+	// found are the schema findings, turned into issues after the
+	// required properties' (the order findings at one place keep).
+	var w walker
 	// get finds a property of the entity: through an index when there are
-	// many, so that required properties and findings cost one look-up each.
+	// many, so that required properties cost one look-up each.
 	get := props.Get
 	if props != nil && len(props.Members) > 16 {
 		index := make(map[string]*entity.Value, len(props.Members))
@@ -119,7 +121,8 @@ func (b *Blueprint) checkProperties(e *entity.Entity) []Issue {
 	if props != nil {
 		missingAt, missingPtr = props, "/properties"
 		for _, m := range props.Members {
-			if !b.isProperty(m.Key) {
+			pi := b.propertyIndex(m.Key)
+			if pi < 0 {
 				out = append(out, b.unknownProperty(m, entity.Pointer("properties", m.Key)))
 				continue
 			}
@@ -130,13 +133,7 @@ func (b *Blueprint) checkProperties(e *entity.Entity) []Issue {
 			if s := b.enums[m.Key]; s != nil {
 				out = append(out, s.check(m.Key, m.Value)...)
 			}
-			if len(instances) > 0 {
-				ci := b.chunk[m.Key]
-				if instances[ci] == nil {
-					instances[ci] = map[string]any{}
-				}
-				instances[ci][m.Key] = m.Value.Interface()
-			}
+			b.checks[pi].check(m.Key, m.Value, &w)
 			for _, p := range b.unchecked[m.Key] {
 				out = append(out, Issue{Node: m.Value, Pointer: entity.Pointer("properties", m.Key), Rule: "pattern-unchecked", Warning: true,
 					Message: fmt.Sprintf("pattern %q of property %q not checked locally: Go's regexp cannot compile it (Port still checks it)", p, m.Key)})
@@ -156,31 +153,12 @@ func (b *Blueprint) checkProperties(e *entity.Entity) []Issue {
 			out = append(out, issue(missingAt, missingPtr, "required-property", "missing required property %q", r))
 		}
 	}
-	for ci, instance := range instances {
-		if len(instance) == 0 {
+	for _, f := range w.out {
+		if f.rule == "type" && pitfallAt[f.at] {
 			continue
 		}
-		err := b.schemas[ci].Validate(instance)
-		var ve *jsonschema.ValidationError
-		if errors.As(err, &ve) {
-			for _, leaf := range leaves(ve) {
-				var node *entity.Value
-				if loc := leaf.InstanceLocation; len(loc) > 0 {
-					node = get(loc[0]).Lookup(loc[1:])
-				}
-				if node == nil {
-					node = props
-				}
-				ptr := entity.Pointer(append([]string{"properties"}, leaf.InstanceLocation...)...)
-				rule, msg := describe(leaf)
-				if rule == "type" && pitfallAt[node] {
-					continue
-				}
-				out = append(out, issue(node, ptr, rule, "%s: %s", displayPath(leaf.InstanceLocation), msg))
-			}
-		} else if err != nil {
-			out = append(out, issue(props, "/properties", "schema", "%v", err))
-		}
+		ptr := entity.Pointer(append([]string{"properties"}, f.loc...)...)
+		out = append(out, issue(f.at, ptr, f.rule, "%s: %s", displayPath(f.loc), f.msg))
 	}
 	return out
 }
@@ -189,7 +167,9 @@ func (b *Blueprint) checkProperties(e *entity.Entity) []Issue {
 // (and of its items, for an array property) to out, and notes where they
 // are in at. JSON values never have any.
 func (b *Blueprint) pitfalls(out []Issue, at *map[*entity.Value]bool, m entity.Member) []Issue {
-	one := func(v *entity.Value, types []string, ptr string) {
+	// index is -1 for the value itself, else the item's; the pointer is
+	// written only for a finding.
+	one := func(v *entity.Value, types []string, index int) {
 		if v.Ambiguity == entity.AmbiguityNone {
 			return
 		}
@@ -198,14 +178,21 @@ func (b *Blueprint) pitfalls(out []Issue, at *map[*entity.Value]bool, m entity.M
 				*at = map[*entity.Value]bool{}
 			}
 			(*at)[v] = true
+			ptr := entity.Pointer("properties", m.Key)
+			if index >= 0 {
+				ptr += "/" + strconv.Itoa(index)
+			}
 			out = append(out, Issue{Node: v, Pointer: ptr, Rule: entity.RuleYAMLAmbiguousScalar, Message: fmt.Sprintf("%s: %s", m.Key, msg)})
 		}
 	}
-	ptr := entity.Pointer("properties", m.Key)
-	one(m.Value, b.types[m.Key], ptr)
+	if m.Value.Ambiguity != entity.AmbiguityNone {
+		one(m.Value, b.types[m.Key], -1)
+	}
 	if m.Value.Kind == entity.KindArray {
 		for i, el := range m.Value.Elems {
-			one(el, b.itemTypes[m.Key], ptr+"/"+strconv.Itoa(i))
+			if el.Ambiguity != entity.AmbiguityNone {
+				one(el, b.itemTypes[m.Key], i)
+			}
 		}
 	}
 	return out
@@ -226,7 +213,12 @@ func (b *Blueprint) unknownProperty(m entity.Member, ptr string) Issue {
 	return issue(keyNode, ptr, "unknown-property", "%s", msg)
 }
 
+// relationNames returns the relation identifiers, sorted: those Parse noted,
+// or, for a Blueprint made otherwise, worked out anew.
 func (b *Blueprint) relationNames() []string {
+	if b.relNames != nil || len(b.Relations) == 0 {
+		return b.relNames
+	}
 	names := make([]string, 0, len(b.Relations))
 	for k := range b.Relations {
 		names = append(names, k)
@@ -244,11 +236,8 @@ func (b *Blueprint) checkRelations(e *entity.Entity) []Issue {
 	if rels != nil && rels.Kind != entity.KindObject {
 		return []Issue{issue(rels, "/relations", "entity-shape", "relations must be an object, got %s", kindName(rels))}
 	}
-	present := map[string]*entity.Value{}
 	if rels != nil {
 		for _, m := range rels.Members {
-			ptr := entity.Pointer("relations", m.Key)
-			present[m.Key] = m.Value
 			def, ok := b.Relations[m.Key]
 			if !ok {
 				keyNode := &entity.Value{Kind: entity.KindString, Str: m.Key, Pos: m.KeyPos}
@@ -258,10 +247,10 @@ func (b *Blueprint) checkRelations(e *entity.Entity) []Issue {
 				} else if len(b.Relations) == 0 {
 					msg += " (it has no relations)"
 				}
-				out = append(out, issue(keyNode, ptr, "unknown-relation", "%s", msg))
+				out = append(out, issue(keyNode, entity.Pointer("relations", m.Key), "unknown-relation", "%s", msg))
 				continue
 			}
-			out = append(out, checkRelationValue(m.Key, def, m.Value, ptr)...)
+			out = append(out, checkRelationValue(m.Key, def, m.Value)...)
 		}
 	}
 	for _, name := range b.relationNames() {
@@ -269,7 +258,8 @@ func (b *Blueprint) checkRelations(e *entity.Entity) []Issue {
 		if !def.Required {
 			continue
 		}
-		v, ok := present[name]
+		v := rels.Get(name)
+		ok := v != nil
 		switch {
 		case !ok && rels == nil:
 			out = append(out, issue(e.Node, "", "required-relation", "missing required relation %q (to %s)", name, def.Target))
@@ -282,16 +272,27 @@ func (b *Blueprint) checkRelations(e *entity.Entity) []Issue {
 	return out
 }
 
-func checkRelationValue(name string, def Relation, v *entity.Value, ptr string) []Issue {
-	checkID := func(n *entity.Value, p string) []Issue {
+func checkRelationValue(name string, def Relation, v *entity.Value) []Issue {
+	ptr := func() string { return entity.Pointer("relations", name) }
+	// index is -1 for the value itself, else the item's; the pointer is
+	// written only for a finding.
+	checkID := func(n *entity.Value, index int) []Issue {
+		p := func() string {
+			if index < 0 {
+				return ptr()
+			}
+			return ptr() + "/" + strconv.Itoa(index)
+		}
 		if n.Kind != entity.KindString {
-			return []Issue{issue(n, p, "relation-value", "relation %q takes entity identifiers of %s, got %s", name, def.Target, kindName(n))}
+			return []Issue{issue(n, p(), "relation-value", "relation %q takes entity identifiers of %s, got %s", name, def.Target, kindName(n))}
 		}
 		if err := CheckIdentifier(n.Str); err != nil {
-			return []Issue{issue(n, p, "identifier", "relation %q: %v", name, err)}
+			return []Issue{issue(n, p(), "identifier", "relation %q: %v", name, err)}
 		}
-		if msg := entity.ScalarPitfall(n, []string{"string"}); msg != "" {
-			return []Issue{issue(n, p, entity.RuleYAMLAmbiguousScalar, "relation %q: %s", name, msg)}
+		if n.Ambiguity != entity.AmbiguityNone {
+			if msg := entity.ScalarPitfall(n, []string{"string"}); msg != "" {
+				return []Issue{issue(n, p(), entity.RuleYAMLAmbiguousScalar, "relation %q: %s", name, msg)}
+			}
 		}
 		return nil
 	}
@@ -303,15 +304,15 @@ func checkRelationValue(name string, def Relation, v *entity.Value, ptr string) 
 	case def.Many && v.Kind == entity.KindArray:
 		var out []Issue
 		for i, el := range v.Elems {
-			out = append(out, checkID(el, fmt.Sprintf("%s/%d", ptr, i))...)
+			out = append(out, checkID(el, i)...)
 		}
 		return out
 	case def.Many:
-		return []Issue{issue(v, ptr, "relation-value", "relation %q is many: true: it takes an array of identifiers of %s, got %s", name, def.Target, kindName(v))}
+		return []Issue{issue(v, ptr(), "relation-value", "relation %q is many: true: it takes an array of identifiers of %s, got %s", name, def.Target, kindName(v))}
 	case v.Kind == entity.KindArray:
-		return []Issue{issue(v, ptr, "relation-value", "relation %q is many: false: it takes one identifier of %s or null, got an array", name, def.Target)}
+		return []Issue{issue(v, ptr(), "relation-value", "relation %q is many: false: it takes one identifier of %s or null, got an array", name, def.Target)}
 	default:
-		return checkID(v, ptr)
+		return checkID(v, -1)
 	}
 }
 
@@ -340,19 +341,6 @@ func kindName(v *entity.Value) string {
 	default:
 		return "an object"
 	}
-}
-
-// leaves returns the innermost errors of a validation error tree: the ones
-// that say what is wrong rather than where.
-func leaves(ve *jsonschema.ValidationError) []*jsonschema.ValidationError {
-	if len(ve.Causes) == 0 {
-		return []*jsonschema.ValidationError{ve}
-	}
-	var out []*jsonschema.ValidationError
-	for _, c := range ve.Causes {
-		out = append(out, leaves(c)...)
-	}
-	return out
 }
 
 func displayPath(loc []string) string {
@@ -384,69 +372,6 @@ func isIndex(s string) bool {
 }
 
 var printer = message.NewPrinter(language.English)
-
-// describe returns a rule name and a message for one validation error.
-func describe(ve *jsonschema.ValidationError) (string, string) {
-	switch k := ve.ErrorKind.(type) {
-	case *kind.Type:
-		return "type", fmt.Sprintf("must be %s, got %s", strings.Join(k.Want, " or "), k.Got)
-	case *kind.Enum:
-		// Name a few allowed values, not all: an enum can hold thousands.
-		want := make([]string, 0, listed)
-		for _, w := range k.Want[:min(listed, len(k.Want))] {
-			want = append(want, jsonText(w))
-		}
-		return "enum", fmt.Sprintf("%s is not one of %s", jsonText(k.Got), listSome(want, len(k.Want)))
-	case *kind.Const:
-		return "const", fmt.Sprintf("must be %s", jsonText(k.Want))
-	case *kind.Format:
-		msg := fmt.Sprintf("%s is not a valid %s", jsonText(k.Got), k.Want)
-		switch {
-		case k.Want == "date-time":
-			msg += " (RFC 3339, such as 2026-01-31T12:00:00Z)"
-		case k.Err != nil:
-			msg += ": " + k.Err.Error()
-		}
-		return "format", msg
-	case *kind.Pattern:
-		return "pattern", fmt.Sprintf("%s does not match the pattern %s", jsonText(k.Got), k.Want)
-	case *kind.Required:
-		q := make([]string, len(k.Missing))
-		for i, m := range k.Missing {
-			q[i] = fmt.Sprintf("%q", m)
-		}
-		return "required-property", "missing required " + plural(len(q), "property", "properties") + " " + strings.Join(q, ", ")
-	case *kind.MinLength:
-		return "min-length", fmt.Sprintf("is %d characters long; at least %d required", k.Got, k.Want)
-	case *kind.MaxLength:
-		return "max-length", fmt.Sprintf("is %d characters long; at most %d allowed", k.Got, k.Want)
-	case *kind.Minimum:
-		return "minimum", fmt.Sprintf("%s is less than the minimum %s", ratText(k.Got), ratText(k.Want))
-	case *kind.Maximum:
-		return "maximum", fmt.Sprintf("%s is greater than the maximum %s", ratText(k.Got), ratText(k.Want))
-	case *kind.ExclusiveMinimum:
-		return "minimum", fmt.Sprintf("%s must be greater than %s", ratText(k.Got), ratText(k.Want))
-	case *kind.ExclusiveMaximum:
-		return "maximum", fmt.Sprintf("%s must be less than %s", ratText(k.Got), ratText(k.Want))
-	case *kind.MinItems:
-		return "min-items", fmt.Sprintf("has %d %s; at least %d required", k.Got, plural(k.Got, "item", "items"), k.Want)
-	case *kind.MaxItems:
-		return "max-items", fmt.Sprintf("has %d %s; at most %d allowed", k.Got, plural(k.Got, "item", "items"), k.Want)
-	case *kind.UniqueItems:
-		return "unique-items", fmt.Sprintf("items %d and %d are equal; items must be unique", k.Duplicates[0], k.Duplicates[1])
-	case *kind.AdditionalProperties:
-		return "additional-properties", fmt.Sprintf("%s not allowed", strings.Join(quoteAll(k.Properties), ", "))
-	}
-	return "schema", ve.ErrorKind.LocalizedString(printer)
-}
-
-func quoteAll(ss []string) []string {
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = fmt.Sprintf("%q", s)
-	}
-	return out
-}
 
 func plural(n int, one, many string) string {
 	if n == 1 {

@@ -166,8 +166,21 @@ func listSome(first []string, n int) string {
 	return out
 }
 
-// valueText is jsonText for a parsed value, as the schema library would
-// have handed it over.
+// valueText shows a parsed value in a message as jsonText shows a decoded
+// one: a string quoted, a number as written, an object or array by its
+// type.
 func valueText(v *entity.Value) string {
-	return jsonText(v.Interface())
+	switch v.Kind {
+	case entity.KindString:
+		return strconv.Quote(v.Str)
+	case entity.KindNumber:
+		return v.Num
+	case entity.KindBool:
+		return strconv.FormatBool(v.Bool)
+	case entity.KindNull:
+		return "null"
+	case entity.KindArray:
+		return "an array"
+	}
+	return "an object"
 }

@@ -7,78 +7,76 @@ import (
 	"io"
 	"net/url"
 	"strings"
-	"sync"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/port-gitops/port-gitops/internal/entity"
 )
 
-// portFormats are the property formats Port defines beyond JSON Schema's own
-// (date-time, email, idn-email, ipv4 and ipv6 are asserted by the library).
-var portFormats = []*jsonschema.Format{
-	{Name: "url", Validate: stringFormat(checkURL)},
+// nativeFormat is a format the native validator asserts: check returns
+// why v does not have it, nil when it does or when the format says nothing
+// of v's type.
+type nativeFormat struct {
+	name  string
+	check func(v *entity.Value) error
+}
+
+// nativeFormats are Port's property formats and the JSON Schema ones Port
+// allows. markdown, proto and blueprints take any string, and so does
+// idn-email: JSON Schema validators commonly leave it unasserted, as
+// port-gitops always has.
+var nativeFormats = map[string]*nativeFormat{}
+
+func init() {
+	str := func(name string, check func(string) error) {
+		nativeFormats[name] = &nativeFormat{name: name, check: func(v *entity.Value) error {
+			if v.Kind != entity.KindString {
+				return nil
+			}
+			return check(v.Str)
+		}}
+	}
+	str("date-time", checkDateTime)
+	str("email", checkEmail)
+	str("ipv4", checkIPv4)
+	str("ipv6", checkIPv6)
+	str("url", checkURL)
 	// A user is an e-mail address and a timer a date-time, checked by the
-	// very same code as JSON Schema's email and date-time formats.
-	{Name: "user", Validate: stringFormat(func(s string) error {
-		if !libraryFormat("email", s) {
+	// very same code as the email and date-time formats.
+	str("user", func(s string) error {
+		if checkEmail(s) != nil {
 			return errors.New("a user is an e-mail address such as dana@example.com")
 		}
 		return nil
-	})},
-	{Name: "team", Validate: stringFormat(func(s string) error {
+	})
+	str("team", func(s string) error {
 		if s == "" {
 			return errors.New("team is empty")
 		}
 		return nil
-	})},
-	{Name: "timer", Validate: stringFormat(func(s string) error {
-		if !libraryFormat("date-time", s) {
+	})
+	str("timer", func(s string) error {
+		if checkDateTime(s) != nil {
 			return errors.New("a timer is a date-time (RFC 3339) such as 2026-01-31T12:00:00Z")
 		}
 		return nil
-	})},
-	yamlFormat,
-	{Name: "markdown", Validate: anything},
-	{Name: "proto", Validate: anything},
-	{Name: "blueprints", Validate: anything},
-	{Name: "labeled-url", Validate: checkLabeledURL},
-}
-
-// libraryChecks are schemas of one JSON Schema format each, compiled once
-// with format assertion, so that a Port format can be checked exactly as
-// the library checks a standard one.
-var libraryChecks = sync.OnceValue(func() map[string]*jsonschema.Schema {
-	out := map[string]*jsonschema.Schema{}
-	for _, f := range []string{"email", "date-time"} {
-		c := jsonschema.NewCompiler()
-		c.DefaultDraft(jsonschema.Draft2020)
-		c.AssertFormat()
-		url := "https://port-gitops.invalid/format/" + f
-		if err := c.AddResource(url, map[string]any{"format": f}); err != nil {
-			panic(err) // a constant schema: cannot fail
-		}
-		out[f] = c.MustCompile(url)
+	})
+	str("yaml", checkYAML)
+	for _, name := range []string{"markdown", "proto", "blueprints", "idn-email"} {
+		nativeFormats[name] = &nativeFormat{name: name, check: func(*entity.Value) error { return nil }}
 	}
-	return out
-})
-
-// libraryFormat reports whether s has the JSON Schema format f ("email" or
-// "date-time") as the schema library checks it.
-func libraryFormat(f, s string) bool {
-	return libraryChecks()[f].Validate(s) == nil
+	nativeFormats["labeled-url"] = &nativeFormat{name: "labeled-url", check: checkLabeledURL}
 }
 
-// yamlFormat asserts that a string parses as YAML, as Port's yaml format
+// checkYAML asserts that a string parses as YAML, as Port's yaml format
 // does: every document of it (Port reads a stream), duplicate keys an error
 // in each, a "%YAML 1.2" directive accepted.
-var yamlFormat = &jsonschema.Format{Name: "yaml", Validate: stringFormat(func(s string) error {
+func checkYAML(s string) error {
 	if knownGoodYAML(s) {
 		return nil
 	}
 	return checkYAMLStream([]byte(s))
-})}
+}
 
 func checkYAMLStream(data []byte) error {
 	dec := yaml.NewDecoder(bytes.NewReader(entity.YAML12Directive(data)))
@@ -95,19 +93,6 @@ func checkYAMLStream(data []byte) error {
 			}
 			return fmt.Errorf("not valid YAML: %s", msg)
 		}
-	}
-}
-
-func anything(any) error { return nil }
-
-// stringFormat applies check to strings only: a format says nothing of other types.
-func stringFormat(check func(string) error) func(any) error {
-	return func(v any) error {
-		s, ok := v.(string)
-		if !ok {
-			return nil
-		}
-		return check(s)
 	}
 }
 
@@ -137,22 +122,19 @@ func checkURL(s string) error {
 	return nil
 }
 
-func checkLabeledURL(v any) error {
-	m, ok := v.(map[string]any)
-	if !ok {
+func checkLabeledURL(v *entity.Value) error {
+	if v.Kind != entity.KindObject {
 		return nil
 	}
-	u, ok := m["url"]
-	if !ok {
+	u := v.Get("url")
+	if u == nil {
 		return errors.New(`a labeled URL needs a "url" key`)
 	}
-	if _, ok := u.(string); !ok {
+	if u.Kind != entity.KindString {
 		return errors.New(`the "url" of a labeled URL must be a string`)
 	}
-	if d, ok := m["displayText"]; ok {
-		if _, ok := d.(string); !ok {
-			return errors.New(`the "displayText" of a labeled URL must be a string`)
-		}
+	if d := v.Get("displayText"); d != nil && d.Kind != entity.KindString {
+		return errors.New(`the "displayText" of a labeled URL must be a string`)
 	}
 	return nil
 }

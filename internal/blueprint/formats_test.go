@@ -131,7 +131,7 @@ func TestLabeledURLDisplayText(t *testing.T) {
 			}
 		})
 	}
-	if err := checkLabeledURL(map[string]any{"url": "u", "displayText": 1.0}); err == nil || !strings.Contains(err.Error(), "displayText") {
+	if err := checkLabeledURL(parseJSON(t, `{"url": "u", "displayText": 1.0}`)); err == nil || !strings.Contains(err.Error(), "displayText") {
 		t.Errorf("message %v", err)
 	}
 }
@@ -160,7 +160,7 @@ func TestYAMLFormatEveryDocument(t *testing.T) {
 			if (got == "") != c.valid {
 				t.Fatalf("got %q, want valid=%v", got, c.valid)
 			}
-			err := yamlFormat.Validate(c.value)
+			err := checkYAML(c.value)
 			if (err == nil) != c.valid || err != nil && !strings.Contains(err.Error(), c.msg) {
 				t.Fatalf("yaml format says %v, want valid=%v containing %q", err, c.valid, c.msg)
 			}

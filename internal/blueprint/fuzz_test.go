@@ -26,6 +26,10 @@ func FuzzCompile(f *testing.F) {
 		[]byte(`[{"identifier": "x", "properties": {"o": {"a": 0}}}]`))
 	f.Add([]byte(`{"identifier": "f", "schema": {"properties": {"p": {"pattern": "(?=x)"}, "q": {"items": {"format": "yaml"}}}}}`),
 		[]byte(`{"identifier": "x", "properties": {"p": "y", "q": ["a: [", "b: 1"]}}`))
+	f.Add([]byte(`{"identifier": "f", "schema": {"properties": {"p": {"anyOf": [{"type": "string", "minLength": 2}, {"type": "array", "items": {"$ref": "#/properties/p"}}]}, "q": {"type": "object", "patternProperties": {"^x": {"enum": [1, "a"]}}, "additionalProperties": false}}}}`),
+		[]byte(`{"identifier": "x", "properties": {"p": [["a"], "bb", 3], "q": {"xa": 2, "y": 1}}}`))
+	f.Add([]byte(`{"identifier": "f", "schema": {"properties": {"p": {"type": "object", "properties": {"a": {"type": "integer", "multipleOf": 2}, "b": {"const": {"k": [1, 2.0]}}}, "required": ["a"], "additionalProperties": {"type": "string", "format": "email"}}}}}`),
+		[]byte(`{"identifier": "x", "properties": {"p": {"a": 3.0, "b": {"k": [1, 2]}, "c": "x@y"}}}`))
 	fallback := []byte(`{"identifier": "x", "title": "X", "team": "t", "properties": {"p": "v", "n": 1, "a": [1, "b"], "o": {"k": null}}, "relations": {"r": "y", "m": ["a"]}}`)
 	f.Fuzz(func(t *testing.T, data, ent []byte) {
 		c, err := OpenCache(filepath.Join(t.TempDir(), "none"))

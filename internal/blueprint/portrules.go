@@ -1,11 +1,8 @@
 package blueprint
 
 import (
-	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/port-gitops/port-gitops/internal/entity"
 )
@@ -75,8 +72,9 @@ func bpValueText(v *entity.Value) string {
 	return kindName(v)
 }
 
-// propertyCompileError is a property whose schema the JSON Schema library
-// refuses, with where inside the property's definition.
+// propertyCompileError is a property whose schema the native compiler or
+// the fallback library refuses, with where inside the property's
+// definition.
 type propertyCompileError struct {
 	prop string
 	loc  []string // JSON pointer tokens inside the property's definition
@@ -85,32 +83,4 @@ type propertyCompileError struct {
 
 func (e *propertyCompileError) Error() string {
 	return fmt.Sprintf("property %q does not compile: %s", e.prop, e.msg)
-}
-
-// compileError describes the library's error for property prop: the
-// deepest cause, at its place inside the definition, without the
-// library's internal URLs.
-func compileError(prop string, err error) error {
-	var sve *jsonschema.SchemaValidationError
-	if !errors.As(err, &sve) || sve.Err == nil {
-		msg := firstLine(err.Error())
-		if i := strings.Index(msg, "https://port-gitops.invalid/"); i >= 0 {
-			if j := strings.IndexAny(msg[i:], " \"'"); j > 0 {
-				msg = msg[:i] + "the property" + msg[i+j:]
-			}
-		}
-		return &propertyCompileError{prop: prop, msg: msg}
-	}
-	var ve *jsonschema.ValidationError
-	if !errors.As(sve.Err, &ve) {
-		return &propertyCompileError{prop: prop, msg: firstLine(sve.Err.Error())}
-	}
-	for len(ve.Causes) > 0 {
-		ve = ve.Causes[0]
-	}
-	msg := ve.ErrorKind.LocalizedString(printer)
-	if len(ve.InstanceLocation) > 0 {
-		msg = fmt.Sprintf("%q: %s", strings.Join(ve.InstanceLocation, "/"), msg)
-	}
-	return &propertyCompileError{prop: prop, loc: ve.InstanceLocation, msg: msg}
 }

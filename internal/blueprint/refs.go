@@ -13,9 +13,10 @@ import (
 // JSON Schema reads subschemas, every $ref, $dynamicRef and $recursiveRef
 // that is not a fragment ("#...") and every $schema that is not a JSON
 // Schema dialect the compiler knows, and reports the first at its line and
-// column. The compiler's loader refuses everything besides (refuseLoader),
-// so whatever this walk might miss still cannot read the disk or the
-// network: it fails to compile.
+// column. Neither compiler loads anything besides: the native one knows no
+// reference, and the fallback library is given no loader, so whatever this
+// walk might miss still cannot read the disk or the network: it fails to
+// compile.
 
 // refKeywords are the keywords whose value is a reference to load.
 var refKeywords = []string{"$ref", "$dynamicRef", "$recursiveRef"}
@@ -111,14 +112,3 @@ func quote(s string) string {
 	}
 	return strconv.Quote(s)
 }
-
-// refuseLoader is the compiler's loader: it loads nothing, from anywhere.
-// Only the schemas added as resources and the compiler's embedded
-// metaschemas can be referred to.
-type refuseLoader struct{}
-
-func (refuseLoader) Load(url string) (any, error) {
-	return nil, errRefused
-}
-
-var errRefused = errors.New("port-gitops never loads schemas from outside the blueprint")
