@@ -1,7 +1,6 @@
 package blueprint
 
 import (
-	"math/big"
 	"strconv"
 	"strings"
 
@@ -138,8 +137,8 @@ func typeIs(name string, v *entity.Value) bool {
 		if v.Kind != entity.KindNumber {
 			return false
 		}
-		r, ok := new(big.Rat).SetString(v.Num)
-		return ok && r.IsInt()
+		d, ok := parseDecimal(v.Num)
+		return ok && d.isInt()
 	case "boolean":
 		return v.Kind == entity.KindBool
 	case "null":

@@ -150,6 +150,7 @@ func (s *schemaNode) prop(name string) *schemaNode {
 // as the nearest float64 for a quick comparison.
 type number struct {
 	rat *big.Rat
+	dec decimal
 	f   float64
 }
 
@@ -435,12 +436,16 @@ func schemaNumber(v any) (*number, error) {
 	if !ok {
 		return nil, fmt.Errorf("must be a number, got %s", anyKind(v))
 	}
+	d, ok := parseDecimal(text)
+	if !ok || !d.moderate() {
+		return nil, errOutside // far beyond float64 (1e999999): the fallback judges it
+	}
 	r, ok := new(big.Rat).SetString(text)
 	if !ok {
-		return nil, errOutside // beyond what big.Rat reads (1e99999999)
+		return nil, errOutside
 	}
 	f, _ := r.Float64()
-	return &number{rat: r, f: f}, nil
+	return &number{rat: r, dec: d, f: f}, nil
 }
 
 func numberText(v any) (string, bool) {
@@ -665,6 +670,11 @@ func (s *schemaNode) checkNumber(v *entity.Value, w *walker) {
 		w.fail(v, "maximum", "%s must be less than %s", numText(v.Num), ratText(s.exclusiveMaximum.rat))
 	}
 	if s.multipleOf != nil {
+		// A value far beyond float64 (1e999999) is not judged: big.Rat
+		// would need 10^exponent to.
+		if d, ok := parseDecimal(v.Num); !ok || !d.moderate() {
+			return
+		}
 		if r, ok := new(big.Rat).SetString(v.Num); ok && !new(big.Rat).Quo(r, s.multipleOf).IsInt() {
 			got, _ := r.Float64()
 			want, _ := s.multipleOf.Float64()
@@ -684,15 +694,22 @@ func compareNumber(text string, f float64, c *number) int {
 	case f > c.f:
 		return 1
 	}
-	r, ok := new(big.Rat).SetString(text)
+	d, ok := parseDecimal(text)
 	if !ok {
 		return 0
 	}
-	return r.Cmp(c.rat)
+	return d.cmp(c.dec)
 }
 
 // numText shows a value's number in a message as ratText does.
 func numText(text string) string {
+	d, ok := parseDecimal(text)
+	if !ok {
+		return text
+	}
+	if !d.moderate() {
+		return d.short()
+	}
 	if r, ok := new(big.Rat).SetString(text); ok {
 		return ratText(r)
 	}
@@ -702,22 +719,8 @@ func numText(text string) string {
 // isIntegerText reports whether the number written text is an integer
 // (1, 1.0 and 1e3 are).
 func isIntegerText(text string) bool {
-	if strings.IndexAny(text, ".eE") < 0 {
-		return true
-	}
-	if r, ok := new(big.Rat).SetString(text); ok {
-		return r.IsInt()
-	}
-	// An exponent beyond big.Rat (1e999999999): a huge positive one makes
-	// any mantissa an integer, a huge negative one only zero.
-	i := strings.IndexAny(text, "eE")
-	if i < 0 {
-		return false
-	}
-	if !strings.HasPrefix(text[i+1:], "-") {
-		return true
-	}
-	return strings.Trim(text[:i], "-+0.") == ""
+	d, ok := parseDecimal(text)
+	return ok && d.isInt()
 }
 
 // equalValue reports whether the parsed value v equals c, a value of a
@@ -766,9 +769,9 @@ func equalNumbers(a, b string) bool {
 	if fa != fb {
 		return false
 	}
-	ra, ok1 := new(big.Rat).SetString(a)
-	rb, ok2 := new(big.Rat).SetString(b)
-	return ok1 && ok2 && ra.Cmp(rb) == 0
+	da, ok1 := parseDecimal(a)
+	db, ok2 := parseDecimal(b)
+	return ok1 && ok2 && da.cmp(db) == 0
 }
 
 // equalValues compares two parsed values as equalValue does.
@@ -853,8 +856,8 @@ func canonical(b *strings.Builder, v *entity.Value) {
 		b.WriteString(strconv.Quote(v.Str))
 	case entity.KindNumber:
 		b.WriteByte('n')
-		if r, ok := new(big.Rat).SetString(v.Num); ok {
-			b.WriteString(r.RatString())
+		if d, ok := parseDecimal(v.Num); ok {
+			b.WriteString(d.canonical())
 		} else {
 			b.WriteString(strconv.Quote(v.Num))
 		}
