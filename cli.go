@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -148,22 +149,42 @@ func helpArgs(app *cli.App, args []string) []string {
 	return append(path, "--help")
 }
 
-// examplesHeading moves the examples at the end of every command's
-// description under an EXAMPLES heading of their own.
-func examplesHeading(cmds []*cli.Command) {
-	for _, c := range cmds {
-		examplesHeading(c.Subcommands)
-		desc, examples, ok := cutExamples(c.Description)
-		if !ok || strings.Contains(examples, "{{") {
-			continue
+// examplesHelpPrinter wraps urfave/cli's help printer: a command whose
+// help is about to be printed with a default template first gets its
+// examples moved under an EXAMPLES heading (examplesHeading).
+func examplesHelpPrinter(print func(w io.Writer, templ string, data any)) func(w io.Writer, templ string, data any) {
+	return func(w io.Writer, templ string, data any) {
+		if c, ok := data.(*cli.Command); ok && c.CustomHelpTemplate == "" &&
+			(templ == cli.CommandHelpTemplate || templ == cli.SubcommandHelpTemplate) {
+			if examplesHeading(c) {
+				templ = c.CustomHelpTemplate
+			}
 		}
-		c.Description = desc
-		tmpl := cli.CommandHelpTemplate
-		if len(c.Subcommands) > 0 {
-			tmpl = cli.SubcommandHelpTemplate
-		}
-		c.CustomHelpTemplate = strings.TrimRight(tmpl, "\n") + "\n\nEXAMPLES:\n" + examples + "\n"
+		print(w, templ, data)
 	}
+}
+
+// examplesHeading moves the examples at the end of a command's description
+// under an EXAMPLES heading of their own, in a help template of the
+// command's own. It reports whether the command had examples to move.
+func examplesHeading(c *cli.Command) bool {
+	desc, examples, ok := cutExamples(c.Description)
+	if !ok || strings.Contains(examples, "{{") {
+		return false
+	}
+	c.Description = desc
+	// Once a command runs, urfave/cli has given it a "help" subcommand:
+	// only commands with subcommands of their own get the template that
+	// lists them.
+	tmpl := cli.CommandHelpTemplate
+	for _, s := range c.Subcommands {
+		if s.Name != "help" {
+			tmpl = cli.SubcommandHelpTemplate
+			break
+		}
+	}
+	c.CustomHelpTemplate = strings.TrimRight(tmpl, "\n") + "\n\nEXAMPLES:\n" + examples + "\n"
+	return true
 }
 
 // cutExamples splits a description at its "Example:" or "Examples:" line.
