@@ -44,12 +44,21 @@ func interspersed(app *cli.App, args []string) []string {
 			break
 		}
 	}
-	if leaf == nil || leaf.SkipFlagParsing || len(leaf.Subcommands) > 0 {
+	if leaf == nil || leaf.SkipFlagParsing || len(leaf.Subcommands) > 0 || !flagAfterWord(args[i:]) {
 		// No command, or a parent whose next word names no subcommand:
 		// leave the words as they are, so that the parent reports the
-		// unknown subcommand rather than a flag of it.
+		// unknown subcommand rather than a flag of it. And when no flag
+		// follows a word that is not a flag, there is nothing to move
+		// (the common case: asking urfave/cli for each flag's names costs
+		// a regexp per name).
 		return append(out, args[i:]...)
 	}
+	return moveFlags(leaf, out, args[i:])
+}
+
+// moveFlags appends to out the flags among a leaf command's args, each with
+// the value it takes, and then the other words.
+func moveFlags(leaf *cli.Command, out, args []string) []string {
 	takesValue := map[string]bool{}
 	for _, f := range leaf.Flags {
 		tv := false
@@ -61,7 +70,7 @@ func interspersed(app *cli.App, args []string) []string {
 		}
 	}
 	var flags, positional []string
-	for ; i < len(args); i++ {
+	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
 			positional = append(positional, args[i:]...)
@@ -83,6 +92,21 @@ func interspersed(app *cli.App, args []string) []string {
 	}
 	out = append(out, flags...)
 	return append(out, positional...)
+}
+
+// flagAfterWord reports whether a flag comes after a word that is not one:
+// only then may interspersed have something to move. ("--" counts as a
+// flag: what follows it stays where it is either way.)
+func flagAfterWord(args []string) bool {
+	word := false
+	for _, a := range args {
+		isFlag := len(a) >= 2 && a[0] == '-'
+		if isFlag && word {
+			return true
+		}
+		word = word || !isFlag
+	}
+	return false
 }
 
 func findCommand(cmds []*cli.Command, name string) *cli.Command {

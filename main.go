@@ -40,11 +40,9 @@ var (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	go func() {
-		// After the first Ctrl-C the command winds down; a second one kills.
-		<-ctx.Done()
-		stop()
-	}()
+	// After the first Ctrl-C the command winds down; a second one kills.
+	// (AfterFunc starts its goroutine only then, not on every run.)
+	context.AfterFunc(ctx, stop)
 	code := run(ctx, os.Args, os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	stop()
 	os.Exit(code)

@@ -101,6 +101,15 @@ func (l *Linter) Run(ctx context.Context, sources []Source) (*Result, error) {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	return l.RunParallel(ctx, func(check func(Source)) error {
+		if workers == 1 || len(sources) <= 1 {
+			// One file (a pre-commit hook's usual run) is checked right
+			// here: a goroutine of its own would cost a stack and a
+			// thread's wake-up for nothing.
+			for _, src := range sources {
+				check(src)
+			}
+			return nil
+		}
 		var (
 			next atomic.Int64
 			wg   sync.WaitGroup
