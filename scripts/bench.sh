@@ -47,7 +47,7 @@ r = json.load(open(sys.argv[1]))["results"]
 ref = r[int(sys.argv[2])]
 for x in r:
     cmd = x["command"].replace(sys.argv[3] + "/", "")
-    print("  %-56s mean %6.1f ms  median %6.1f ms  %5.2fx" % (cmd, x["mean"]*1e3, x["median"]*1e3, x["median"]/ref["median"]))
+    print("  %-72s mean %6.1f ms  median %6.1f ms  %5.2fx" % (cmd, x["mean"]*1e3, x["median"]*1e3, x["median"]/ref["median"]))
 ' "$1" "$2" "$work"
 }
 
