@@ -93,10 +93,6 @@ fi
 git -C "$repo" reset -q --hard main
 echo "repository: $(git -C "$repo" ls-files | wc -l) files, index $(stat -c %s "$repo/.git/index") bytes, $(git -C "$repo" count-objects -v | awk '/size-pack/ {print $2}') KiB of pack"
 
-ratio() { # hyperfine JSON export → "port-gitops mean / reference mean"
-  python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print("means: %.1f ms vs %.1f ms (medians %.1f vs %.1f): ratio %.2f" % (r[0]["mean"]*1e3, r[1]["mean"]*1e3, r[0]["median"]*1e3, r[1]["median"]*1e3, r[0]["mean"]/r[1]["mean"]))' "$1"
-}
-
 if want 1; then
 echo "== 1. validate --staged, one staged entity change"
 printf '{\n  "identifier": "svc-03-0042",\n  "title": "Service 3 42, staged",\n  "properties": {"tier": "gold", "owner": "team-03"}\n}\n' > "$repo/teams/team-03/services/svc-0042/entity.json"
