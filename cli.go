@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -43,12 +44,21 @@ func interspersed(app *cli.App, args []string) []string {
 			break
 		}
 	}
-	if leaf == nil || leaf.SkipFlagParsing || len(leaf.Subcommands) > 0 {
+	if leaf == nil || leaf.SkipFlagParsing || len(leaf.Subcommands) > 0 || !flagAfterWord(args[i:]) {
 		// No command, or a parent whose next word names no subcommand:
 		// leave the words as they are, so that the parent reports the
-		// unknown subcommand rather than a flag of it.
+		// unknown subcommand rather than a flag of it. And when no flag
+		// follows a word that is not a flag, there is nothing to move
+		// (the common case: asking urfave/cli for each flag's names costs
+		// a regexp per name).
 		return append(out, args[i:]...)
 	}
+	return moveFlags(leaf, out, args[i:])
+}
+
+// moveFlags appends to out the flags among a leaf command's args, each with
+// the value it takes, and then the other words.
+func moveFlags(leaf *cli.Command, out, args []string) []string {
 	takesValue := map[string]bool{}
 	for _, f := range leaf.Flags {
 		tv := false
@@ -60,7 +70,7 @@ func interspersed(app *cli.App, args []string) []string {
 		}
 	}
 	var flags, positional []string
-	for ; i < len(args); i++ {
+	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
 			positional = append(positional, args[i:]...)
@@ -82,6 +92,21 @@ func interspersed(app *cli.App, args []string) []string {
 	}
 	out = append(out, flags...)
 	return append(out, positional...)
+}
+
+// flagAfterWord reports whether a flag comes after a word that is not one:
+// only then may interspersed have something to move. ("--" counts as a
+// flag: what follows it stays where it is either way.)
+func flagAfterWord(args []string) bool {
+	word := false
+	for _, a := range args {
+		isFlag := len(a) >= 2 && a[0] == '-'
+		if isFlag && word {
+			return true
+		}
+		word = word || !isFlag
+	}
+	return false
 }
 
 func findCommand(cmds []*cli.Command, name string) *cli.Command {
@@ -148,22 +173,42 @@ func helpArgs(app *cli.App, args []string) []string {
 	return append(path, "--help")
 }
 
-// examplesHeading moves the examples at the end of every command's
-// description under an EXAMPLES heading of their own.
-func examplesHeading(cmds []*cli.Command) {
-	for _, c := range cmds {
-		examplesHeading(c.Subcommands)
-		desc, examples, ok := cutExamples(c.Description)
-		if !ok || strings.Contains(examples, "{{") {
-			continue
+// examplesHelpPrinter wraps urfave/cli's help printer: a command whose
+// help is about to be printed with a default template first gets its
+// examples moved under an EXAMPLES heading (examplesHeading).
+func examplesHelpPrinter(print func(w io.Writer, templ string, data any)) func(w io.Writer, templ string, data any) {
+	return func(w io.Writer, templ string, data any) {
+		if c, ok := data.(*cli.Command); ok && c.CustomHelpTemplate == "" &&
+			(templ == cli.CommandHelpTemplate || templ == cli.SubcommandHelpTemplate) {
+			if examplesHeading(c) {
+				templ = c.CustomHelpTemplate
+			}
 		}
-		c.Description = desc
-		tmpl := cli.CommandHelpTemplate
-		if len(c.Subcommands) > 0 {
-			tmpl = cli.SubcommandHelpTemplate
-		}
-		c.CustomHelpTemplate = strings.TrimRight(tmpl, "\n") + "\n\nEXAMPLES:\n" + examples + "\n"
+		print(w, templ, data)
 	}
+}
+
+// examplesHeading moves the examples at the end of a command's description
+// under an EXAMPLES heading of their own, in a help template of the
+// command's own. It reports whether the command had examples to move.
+func examplesHeading(c *cli.Command) bool {
+	desc, examples, ok := cutExamples(c.Description)
+	if !ok || strings.Contains(examples, "{{") {
+		return false
+	}
+	c.Description = desc
+	// Once a command runs, urfave/cli has given it a "help" subcommand:
+	// only commands with subcommands of their own get the template that
+	// lists them.
+	tmpl := cli.CommandHelpTemplate
+	for _, s := range c.Subcommands {
+		if s.Name != "help" {
+			tmpl = cli.SubcommandHelpTemplate
+			break
+		}
+	}
+	c.CustomHelpTemplate = strings.TrimRight(tmpl, "\n") + "\n\nEXAMPLES:\n" + examples + "\n"
+	return true
 }
 
 // cutExamples splits a description at its "Example:" or "Examples:" line.

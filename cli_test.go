@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
 
@@ -29,6 +30,39 @@ func TestInterspersedFlags(t *testing.T) {
 		if !reflect.DeepEqual(got, c.want) {
 			t.Errorf("interspersed(%q) = %q, want %q", c.in, got, c.want)
 		}
+	}
+}
+
+// interspersed's shortcut (nothing to move when no flag follows a word)
+// gives what moving the flags gives, for every sequence of validate's
+// flags, values and words up to four long.
+func TestInterspersedShortcut(t *testing.T) {
+	app := newApp(&cmdutil.IO{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}, Getenv: func(string) string { return "" }})
+	leaf := findCommand(app.Commands, "validate")
+	pieces := []string{"--format", "json", "--staged", "-", "--", "--format=json", "a.json", "--nope"}
+	var seq func(prefix []string, n int)
+	checked, shortcuts := 0, 0
+	seq = func(prefix []string, n int) {
+		args := append([]string{"port-gitops", "validate"}, prefix...)
+		got := interspersed(app, args)
+		want := moveFlags(leaf, []string{"port-gitops", "validate"}, prefix)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("interspersed(%q) = %q, moving the flags gives %q", prefix, got, want)
+		}
+		checked++
+		if !flagAfterWord(prefix) {
+			shortcuts++
+		}
+		if n == 0 {
+			return
+		}
+		for _, p := range pieces {
+			seq(append(slices.Clone(prefix), p), n-1)
+		}
+	}
+	seq(nil, 4)
+	if shortcuts == 0 || shortcuts == checked {
+		t.Fatalf("%d of %d sequences took the shortcut", shortcuts, checked)
 	}
 }
 

@@ -40,11 +40,9 @@ var (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	go func() {
-		// After the first Ctrl-C the command winds down; a second one kills.
-		<-ctx.Done()
-		stop()
-	}()
+	// After the first Ctrl-C the command winds down; a second one kills.
+	// (AfterFunc starts its goroutine only then, not on every run.)
+	context.AfterFunc(ctx, stop)
 	code := run(ctx, os.Args, os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	stop()
 	os.Exit(code)
@@ -87,8 +85,8 @@ func runWith(ctx context.Context, io *cmdutil.IO, args []string) int {
 	return code
 }
 
-// setFlagStringer installs flagString once per process (tests build many
-// apps, some at once).
+// setFlagStringer installs flagString and examplesHelpPrinter once per
+// process (tests build many apps, some at once).
 var setFlagStringer gosync.Once
 
 func newApp(io *cmdutil.IO) *cli.App {
@@ -153,10 +151,15 @@ func newApp(io *cmdutil.IO) *cli.App {
 		setParentActions(c)
 	}
 	// Help: examples under their own heading, one default per flag, real
-	// placeholders. urfave/cli renders flags through this package-level
-	// hook; every app this process builds wants the same.
-	setFlagStringer.Do(func() { cli.FlagStringer = flagString })
-	examplesHeading(app.Commands)
+	// placeholders. urfave/cli renders flags and help through these
+	// package-level hooks; every app this process builds wants the same.
+	// A command's examples are moved when its help is printed, not here:
+	// most runs print no help, and rewriting every command's help
+	// template cost each of them about 10 page faults.
+	setFlagStringer.Do(func() {
+		cli.FlagStringer = flagString
+		cli.HelpPrinter = examplesHelpPrinter(cli.HelpPrinter)
+	})
 	if desc, ex, ok := cutExamples(app.Description); ok {
 		app.Description = desc
 		app.CustomAppHelpTemplate = strings.TrimRight(cli.AppHelpTemplate, "\n") + "\n\nEXAMPLES:\n" + ex + "\n"
@@ -196,6 +199,11 @@ func setUsageErrors(c *cli.Command) {
 }
 
 func buildVersion() string {
+	if version != "" {
+		// A release: the stamp says it all, and reading the build
+		// information would cost every run a few page faults.
+		return versionString(version, commit, nil)
+	}
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
 		info = nil

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -174,19 +175,40 @@ func TestCompletionScripts(t *testing.T) {
 	}
 }
 
+// Every command's --help (and `help CMD`) ends with its examples under an
+// EXAMPLES heading, which is no longer part of the description above.
 func TestEveryCommandHelpHasAnExample(t *testing.T) {
-	var walk func(prefix []string, cmds []*cli.Command)
-	walk = func(prefix []string, cmds []*cli.Command) {
+	var walk func(path []string, cmds []*cli.Command)
+	walk = func(path []string, cmds []*cli.Command) {
 		for _, c := range cmds {
 			if c.Name == "help" || c.Hidden {
 				continue
 			}
-			if !strings.Contains(c.CustomHelpTemplate, "\nEXAMPLES:\n") {
-				t.Errorf("%s %s: --help has no example", strings.Join(prefix, " "), c.Name)
+			p := append(slices.Clone(path), c.Name)
+			for _, args := range [][]string{append(slices.Clone(p), "--help"), append([]string{"help"}, p...)} {
+				code, out, errOut := runArgs(t, t.TempDir(), args...)
+				if code != 0 {
+					t.Errorf("%s: exit %d: %s", strings.Join(args, " "), code, errOut)
+					continue
+				}
+				heading := strings.Index(out, "\nEXAMPLES:\n")
+				if heading < 0 || strings.Count(out, "\nEXAMPLES:\n") != 1 {
+					t.Errorf("%s: no example under one EXAMPLES heading:\n%s", strings.Join(args, " "), out)
+					continue
+				}
+				if strings.Contains(out[:heading], "Example:\n") || strings.Contains(out[:heading], "Examples:\n") {
+					t.Errorf("%s: the examples are still in the description:\n%s", strings.Join(args, " "), out)
+				}
+				if !strings.Contains(out[heading:], "port-gitops ") {
+					t.Errorf("%s: the EXAMPLES section has no command:\n%s", strings.Join(args, " "), out)
+				}
+				if lists := strings.Contains(out, "\nCOMMANDS:\n"); lists != (len(c.Subcommands) > 0) {
+					t.Errorf("%s: a COMMANDS section %v, subcommands %d:\n%s", strings.Join(args, " "), lists, len(c.Subcommands), out)
+				}
 			}
-			walk(append(prefix, c.Name), c.Subcommands)
+			walk(p, c.Subcommands)
 		}
 	}
 	app := newApp(&cmdutil.IO{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}, Getenv: func(string) string { return "" }})
-	walk([]string{"port-gitops"}, app.Commands)
+	walk(nil, app.Commands)
 }

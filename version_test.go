@@ -46,8 +46,25 @@ func TestVersionStampedByLdflags(t *testing.T) {
 			t.Fatalf(".goreleaser.yaml does not stamp %s", want)
 		}
 	}
+	// Release, Action and install builds leave urfave/cli's docs
+	// generation out (see noDocsTag).
+	if !strings.Contains(string(data), "-tags="+noDocsTag) {
+		t.Fatalf(".goreleaser.yaml does not build with -tags=%s", noDocsTag)
+	}
+	for file, want := range map[string]string{
+		"action.yml": "go build -trimpath -tags " + noDocsTag + " ",
+		"README.md":  "CGO_ENABLED=0 go install -tags " + noDocsTag + " github.com/port-gitops/port-gitops@latest",
+	} {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), want) {
+			t.Errorf("%s does not build with %q", file, want)
+		}
+	}
 	bin := filepath.Join(t.TempDir(), "port-gitops")
-	build := exec.Command("go", "build", "-o", bin, "-ldflags", "-X main.version=v9.8.7 -X main.commit=abc1234", ".")
+	build := exec.Command("go", "build", "-tags", noDocsTag, "-o", bin, "-ldflags", "-X main.version=v9.8.7 -X main.commit=abc1234", ".")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
@@ -56,4 +73,19 @@ func TestVersionStampedByLdflags(t *testing.T) {
 	if err != nil || string(out) != "port-gitops v9.8.7 (abc1234)\n" {
 		t.Fatalf("version: %v %q", err, out)
 	}
+	// The tag really drops the docs modules from the binary (urfave/cli
+	// could rename it): go version -m lists every module linked in.
+	mods, err := exec.Command("go", "version", "-m", bin).Output()
+	if err != nil {
+		t.Fatalf("go version -m: %v", err)
+	}
+	for _, m := range []string{"github.com/russross/blackfriday", "github.com/cpuguy83/go-md2man"} {
+		if strings.Contains(string(mods), m) {
+			t.Errorf("built with -tags %s, the binary still links %s", noDocsTag, m)
+		}
+	}
 }
+
+// noDocsTag is urfave/cli's build tag that leaves out its man page and
+// Markdown generation.
+const noDocsTag = "urfave_cli_no_docs"

@@ -3,14 +3,16 @@
 # and 10,000 entity files, as entity.json and as port.yml (the same
 # entities), and reports peak memory. Two builds are timed:
 # go build's default, and CGO_ENABLED=0 (static, as the README recommends
-# for installs). Needs Go; uses hyperfine and GNU time when installed
-# (apt-get install hyperfine time).
+# for installs), both with -tags urfave_cli_no_docs as releases build. The
+# side-by-side ratios against a floor binary are scripts/bench.sh's rows
+# 3-4. Needs Go; uses hyperfine and GNU time when installed (apt-get
+# install hyperfine time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-go build -o "$work/port-gitops" .
-CGO_ENABLED=0 go build -o "$work/port-gitops-static" .
+go build -tags urfave_cli_no_docs -o "$work/port-gitops" .
+CGO_ENABLED=0 go build -tags urfave_cli_no_docs -o "$work/port-gitops-static" .
 for n in 1000 10000; do
   go test ./validate -run '^TestGenerateCatalog$' -count=1 -gen-catalog="$work/cat$n" -gen-files=$n >/dev/null
   go test ./validate -run '^TestGenerateCatalog$' -count=1 -gen-catalog="$work/yml$n" -gen-files=$n -gen-format=yaml >/dev/null

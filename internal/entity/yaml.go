@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -376,12 +377,12 @@ func (c *yamlConv) errAt(off int, msg string) error {
 	return &SyntaxError{Pos: c.pos(off), Msg: msg, Rule: RuleYAMLSyntax}
 }
 
-var yamlErrLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+var yamlErrLine = lazyRegexp(`^yaml: line (\d+): (.*)$`)
 
 // syntaxError turns a yaml/v3 error into a positioned SyntaxError.
 func (c *yamlConv) syntaxError(err error) error {
 	msg := err.Error()
-	m := yamlErrLine.FindStringSubmatch(msg)
+	m := yamlErrLine().FindStringSubmatch(msg)
 	if m == nil {
 		msg = strings.TrimPrefix(msg, "yaml: ")
 		// yaml/v3 gives no line for an unknown anchor: point at the first
@@ -704,16 +705,23 @@ func kindWord(k yaml.Kind) string {
 	return "node"
 }
 
+// lazyRegexp compiles a pattern the first time it is used: every process
+// links this package, most never read a port.yml, and compiling these at
+// package init cost every start-up 0.3-0.5 ms.
+func lazyRegexp(pattern string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(pattern) })
+}
+
 var (
-	jsonNumber = regexp.MustCompile(`^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?$`)
+	jsonNumber = lazyRegexp(`^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?$`)
 	// What PyYAML (YAML 1.1) resolves plain scalars to.
-	yaml11Bools     = regexp.MustCompile(`^(?:yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)$`)
-	yaml11Int       = regexp.MustCompile(`^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$`)
-	yaml11Sexa      = regexp.MustCompile(`^[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`)
-	yaml11Float     = regexp.MustCompile(`^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$`)
-	yaml11Timestamp = regexp.MustCompile(`^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)$`)
-	leadingZeroInt  = regexp.MustCompile(`^[-+]?0[0-9_]+$`)
-	lostZero        = regexp.MustCompile(`^[-+]?[0-9_]*\.[0-9_]*0$`)
+	yaml11Bools     = lazyRegexp(`^(?:yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)$`)
+	yaml11Int       = lazyRegexp(`^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$`)
+	yaml11Sexa      = lazyRegexp(`^[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`)
+	yaml11Float     = lazyRegexp(`^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$`)
+	yaml11Timestamp = lazyRegexp(`^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)$`)
+	leadingZeroInt  = lazyRegexp(`^[-+]?0[0-9_]+$`)
+	lostZero        = lazyRegexp(`^[-+]?[0-9_]*\.[0-9_]*0$`)
 )
 
 // scalar fills v from a scalar node.
@@ -755,20 +763,20 @@ func yamlAmbiguity(text string, kind Kind) Ambiguity {
 	switch kind {
 	case KindString:
 		switch {
-		case yaml11Bools.MatchString(text):
+		case yaml11Bools().MatchString(text):
 			return AmbiguityBool
-		case yaml11Timestamp.MatchString(text):
+		case yaml11Timestamp().MatchString(text):
 			return AmbiguityTimestamp
-		case yaml11Sexa.MatchString(text):
+		case yaml11Sexa().MatchString(text):
 			return AmbiguitySexagesimal
 		}
 	case KindNumber:
 		switch {
-		case leadingZeroInt.MatchString(text):
+		case leadingZeroInt().MatchString(text):
 			return AmbiguityOctal
-		case !yaml11Int.MatchString(text) && !yaml11Float.MatchString(text) && !yaml11Sexa.MatchString(text):
+		case !yaml11Int().MatchString(text) && !yaml11Float().MatchString(text) && !yaml11Sexa().MatchString(text):
 			return AmbiguityString
-		case lostZero.MatchString(text):
+		case lostZero().MatchString(text):
 			return AmbiguityNumberText
 		}
 	}
@@ -788,7 +796,7 @@ func yamlBool(s string) (bool, bool) {
 // yamlNumber returns the JSON text of a YAML integer or float: the text
 // itself when it is already JSON, else the same number in JSON.
 func yamlNumber(s string, isInt bool) (string, bool) {
-	if jsonNumber.MatchString(s) { // which allows no leading zero
+	if jsonNumber().MatchString(s) { // which allows no leading zero
 		return s, true
 	}
 	clean := strings.ReplaceAll(s, "_", "")
@@ -837,7 +845,7 @@ func yamlNumber(s string, isInt bool) (string, bool) {
 		out += "." + frac
 	}
 	out += exp
-	if jsonNumber.MatchString(out) {
+	if jsonNumber().MatchString(out) {
 		return out, true
 	}
 	f, err := strconv.ParseFloat(clean, 64)

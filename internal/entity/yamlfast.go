@@ -691,7 +691,7 @@ func resolvePlain(text string, v *Value) bool {
 			v.Kind, v.Num = KindNumber, text
 			return true
 		}
-		if jsonNumber.MatchString(text) { // which allows no leading zero
+		if jsonNumber().MatchString(text) { // which allows no leading zero
 			// yaml/v3 reads a number out of float64's range as a string.
 			if _, err := strconv.ParseFloat(text, 64); err != nil {
 				return false

@@ -8,7 +8,6 @@
 package lint
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -102,6 +101,15 @@ func (l *Linter) Run(ctx context.Context, sources []Source) (*Result, error) {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	return l.RunParallel(ctx, func(check func(Source)) error {
+		if workers == 1 || len(sources) <= 1 {
+			// One file (a pre-commit hook's usual run) is checked right
+			// here: a goroutine of its own would cost a stack and a
+			// thread's wake-up for nothing.
+			for _, src := range sources {
+				check(src)
+			}
+			return nil
+		}
 		var (
 			next atomic.Int64
 			wg   sync.WaitGroup
@@ -145,11 +153,32 @@ func (l *Linter) RunParallel(ctx context.Context, find func(check func(Source)) 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	// Arrival order depends on scheduling: put files back in path order.
-	slices.SortFunc(results, func(a, b FileResult) int { return cmp.Compare(a.file, b.file) })
-	res := &Result{Files: len(results)}
+	return merge(results), nil
+}
+
+// merge puts the results of all files together, in path order whatever
+// order they arrived in, and adds the findings across files. It runs after
+// every file is checked, on one goroutine, so it is kept to a few passes
+// and allocations: at 10,000 files a sort of whole FileResults and a slice
+// per identifier cost more than the walk's last directory.
+func merge(results []FileResult) *Result {
+	// Arrival order depends on scheduling: put files back in path order,
+	// sorting small (path, index) pairs rather than the results themselves.
+	order := make([]fileIndex, len(results))
+	nFindings, nEntities := 0, 0
+	for i := range results {
+		order[i] = fileIndex{results[i].file, i}
+		nFindings += len(results[i].Findings)
+		nEntities += len(results[i].Entities)
+	}
+	slices.SortFunc(order, func(a, b fileIndex) int { return strings.Compare(a.file, b.file) })
+	res := &Result{Files: len(results), Entities: make([]Entity, 0, nEntities)}
+	if nFindings > 0 {
+		res.Findings = make([]report.Finding, 0, nFindings)
+	}
 	seenBroken := map[string]bool{}
-	for _, r := range results {
+	for _, o := range order {
+		r := &results[o.i]
 		res.Findings = append(res.Findings, r.Findings...)
 		res.Entities = append(res.Entities, r.Entities...)
 		for _, be := range r.Broken {
@@ -159,12 +188,23 @@ func (l *Linter) RunParallel(ctx context.Context, find func(check func(Source)) 
 			}
 		}
 	}
-	res.Findings = append(res.Findings, duplicates(res.Entities)...)
+	if len(res.Entities) == 0 {
+		res.Entities = nil
+	}
+	if dups := duplicates(res.Entities); len(dups) > 0 {
+		res.Findings = append(res.Findings, dups...)
+	}
 	report.Sort(res.Findings)
 	sort.SliceStable(res.BlueprintErrors, func(i, j int) bool {
 		return res.BlueprintErrors[i].Error() < res.BlueprintErrors[j].Error()
 	})
-	return res, nil
+	return res
+}
+
+// fileIndex is a file's path and its place in the results, what merge sorts.
+type fileIndex struct {
+	file string
+	i    int
 }
 
 // FileResult is what File found in one file.
@@ -413,19 +453,27 @@ const maxListed = 5
 // at each place.
 func duplicates(ents []Entity) []report.Finding {
 	type key struct{ bp, id string }
+	// Most identifiers are defined once: the map holds each one's first
+	// place and no slice, and only identifiers seen again get a list.
+	first := make(map[key]int, len(ents))
 	places := map[key][]int{}
 	for i, e := range ents {
 		if e.Identifier == "" {
 			continue
 		}
 		k := key{e.Blueprint, e.Identifier}
+		f, seen := first[k]
+		if !seen {
+			first[k] = i
+			continue
+		}
+		if places[k] == nil {
+			places[k] = []int{f}
+		}
 		places[k] = append(places[k], i)
 	}
 	var out []report.Finding
 	for k, idx := range places {
-		if len(idx) < 2 {
-			continue
-		}
 		for _, i := range idx {
 			// Name a few of the other places, not all: an identifier
 			// defined k times would otherwise cost k² to report.

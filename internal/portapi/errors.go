@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Error is Port answering a request with an error status, or rejecting one
@@ -109,8 +110,12 @@ func (c *Client) apiError(cl *call, status int, hdr http.Header, body []byte) *E
 // two-letter test secret everywhere would garble text and hide nothing.
 const minRedact = 6
 
-// bearerPattern finds a token after "Bearer", whoever it belongs to.
-var bearerPattern = regexp.MustCompile(`(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{6,}`)
+// bearerPattern finds a token after "Bearer", whoever it belongs to. It is
+// compiled on first use: every process links this package, and only those
+// that talk to Port need it.
+var bearerPattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{6,}`)
+})
 
 // redact replaces the client secret, every access token the client has
 // held, and anything that follows "Bearer " with [redacted].
@@ -123,7 +128,7 @@ func (c *Client) redact(s string) string {
 			s = strings.ReplaceAll(s, secret, "[redacted]")
 		}
 	}
-	return bearerPattern.ReplaceAllString(s, "${1}[redacted]")
+	return bearerPattern().ReplaceAllString(s, "${1}[redacted]")
 }
 
 // redactedError is an error whose text had a secret removed. It answers

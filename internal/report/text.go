@@ -35,12 +35,13 @@ func (s style) Render(text string) string {
 }
 
 func newTextStyles(w io.Writer, color bool) textStyles {
-	r := lipgloss.NewRenderer(w)
-	if color {
-		r.SetColorProfile(termenv.ANSI)
-	} else {
-		r.SetColorProfile(termenv.Ascii)
+	if !color {
+		// Styles that are never applied need no renderer: building one
+		// looks at the environment and the terminal on every run.
+		return textStyles{}
 	}
+	r := lipgloss.NewRenderer(w)
+	r.SetColorProfile(termenv.ANSI)
 	return textStyles{
 		path: style{r.NewStyle().Bold(true), color},
 		err:  style{r.NewStyle().Foreground(lipgloss.Color("1")).Bold(true), color},
