@@ -114,10 +114,22 @@ func (s *syncer) buildPlan(ctx context.Context, b baseChoice, head gitdiff.Hash,
 			changes = append(changes, gitdiff.Change{Path: f.Path, To: f.Hash})
 		}
 	}
+	// One walk of the two trees gives both the entity files that changed
+	// and the other files under the configuration root, whose changes
+	// matter to entity files that reference them (file://).
+	var others []gitdiff.Change
 	if !b.full {
-		diff, err := s.repo.Diff(b.hash, head, matchFn)
+		all, err := s.repo.Diff(b.hash, head, func(p string) bool { return strings.HasPrefix(p, s.prefix) })
 		if err != nil {
 			return Plan{}, nil, fmt.Errorf("compare %s with HEAD: %w", short(b.hash.String()), err)
+		}
+		var diff []gitdiff.Change
+		for _, ch := range all {
+			if matchFn(ch.Path) {
+				diff = append(diff, ch)
+			} else {
+				others = append(others, ch)
+			}
 		}
 		if len(changes) == 0 {
 			changes = diff
@@ -140,7 +152,7 @@ func (s *syncer) buildPlan(ctx context.Context, b baseChoice, head gitdiff.Hash,
 		have[ch.Path] = true
 	}
 	if !b.full && !pending.Everything {
-		more, err := s.referencing(b.hash, head, have)
+		more, err := s.referencing(others, head, have)
 		if err != nil {
 			return Plan{}, nil, err
 		}
