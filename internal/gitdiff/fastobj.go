@@ -96,7 +96,7 @@ func openPack(idxPath string) (*pack, error) {
 		if !fi.Mode().IsRegular() {
 			return nil, fmt.Errorf("%s: not a regular file", path)
 		}
-		data, unmap, err := mapFile(f, fi.Size())
+		data, unmap, err := mapFile(f, fi.Size(), false)
 		if err != nil {
 			return nil, err
 		}

@@ -26,11 +26,16 @@ func (r *Repo) WorkingTree(match func(path string) bool) (staged []Change, unsta
 	if r.root == "" {
 		return nil, nil, nil, errors.New("a bare repository has no working tree")
 	}
-	idx, err := r.readIndex("", nil)
+	m, err := r.mapIndex("")
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if staged, _, err = r.stagedChanges(idx, match); err != nil {
+	defer m.release()
+	idx, err := m.parse(nil)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if staged, err = r.stagedChanges(m, match); err != nil {
 		return nil, nil, nil, err
 	}
 	root, err := safefile.NewRoot(r.root)
