@@ -477,13 +477,28 @@ func stagedSources(cfg *config.Config, opts Options) (staged, error) {
 func (st staged) againstOthers(ctx context.Context, linter *lint.Linter, res *lint.Result) (*lint.Result, error) {
 	type key struct{ bp, id string }
 	old := map[key]bool{}
-	if len(st.before) > 0 {
-		prev, err := linter.Run(ctx, st.before)
-		if err != nil {
+	// Of the HEAD versions only the identities count: they are parsed,
+	// not checked (as lint names them: the entity's blueprint, else its
+	// file's; none from a file that does not parse).
+	for _, src := range st.before {
+		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		for _, e := range prev.Entities {
-			old[key{e.Blueprint, e.Identifier}] = true
+		data, err := src.Load()
+		if err != nil {
+			continue // unreadable at HEAD: it defined nothing known
+		}
+		root, _, err := entity.ParseAs(nil, entity.FormatOf(src.Format, src.File), data)
+		if err != nil {
+			continue
+		}
+		ents, _ := entity.Extract(root)
+		for _, e := range ents {
+			bp := e.Blueprint
+			if bp == "" {
+				bp = src.Blueprint
+			}
+			old[key{bp, e.Identifier}] = true
 		}
 	}
 	ids := map[string]bool{}
