@@ -10,7 +10,7 @@ import (
 )
 
 // WorkingTree compares, for the files that satisfy match, HEAD with the
-// index and the index with the working tree, reading the index once:
+// index and the index with the working tree, mapping the index file once:
 // staged are the index's changes from HEAD (as StagedChanges), unstaged
 // the indexed files whose working-tree content is not the index's (deleted,
 // or changed), and tracked every indexed path that satisfies match, so that
