@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"runtime"
 	"slices"
 	"strings"
+	gosync "sync"
+	"sync/atomic"
 
 	"github.com/port-gitops/port-gitops/internal/cmdutil"
 	"github.com/port-gitops/port-gitops/internal/entity"
@@ -114,10 +117,22 @@ func (s *syncer) buildPlan(ctx context.Context, b baseChoice, head gitdiff.Hash,
 			changes = append(changes, gitdiff.Change{Path: f.Path, To: f.Hash})
 		}
 	}
+	// One walk of the two trees gives both the entity files that changed
+	// and the other files under the configuration root, whose changes
+	// matter to entity files that reference them (file://).
+	var others []gitdiff.Change
 	if !b.full {
-		diff, err := s.repo.Diff(b.hash, head, matchFn)
+		all, err := s.repo.Diff(b.hash, head, func(p string) bool { return strings.HasPrefix(p, s.prefix) })
 		if err != nil {
 			return Plan{}, nil, fmt.Errorf("compare %s with HEAD: %w", short(b.hash.String()), err)
+		}
+		var diff []gitdiff.Change
+		for _, ch := range all {
+			if matchFn(ch.Path) {
+				diff = append(diff, ch)
+			} else {
+				others = append(others, ch)
+			}
 		}
 		if len(changes) == 0 {
 			changes = diff
@@ -140,7 +155,7 @@ func (s *syncer) buildPlan(ctx context.Context, b baseChoice, head gitdiff.Hash,
 		have[ch.Path] = true
 	}
 	if !b.full && !pending.Everything {
-		more, err := s.referencing(b.hash, head, have)
+		more, err := s.referencing(others, head, have)
 		if err != nil {
 			return Plan{}, nil, err
 		}
@@ -324,6 +339,47 @@ func (s *syncer) mayDefine(path string, data []byte, keys map[Key]Item) bool {
 	return false
 }
 
+// baseSide is what the base side of one change defines.
+type baseSide struct {
+	items []Item
+	err   error
+}
+
+// readBases reads and parses the base side of each change (the From
+// blob; none for an addition), in parallel: one result per change, in
+// their order.
+func (s *syncer) readBases(ctx context.Context, changes []gitdiff.Change) []baseSide {
+	out := make([]baseSide, len(changes))
+	workers := min(runtime.GOMAXPROCS(0), len(changes)/32+1)
+	var next atomic.Int64
+	var wg gosync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := next.Add(1) - 1; i < int64(len(changes)); i = next.Add(1) - 1 {
+				ch := changes[i]
+				if ch.From.IsZero() {
+					continue
+				}
+				if err := ctx.Err(); err != nil {
+					out[i].err = err
+					continue
+				}
+				rel, bp, _ := s.match(ch.Path)
+				data, err := s.repo.ReadBlobMax(ch.From, safefile.MaxEntityFile)
+				if err != nil {
+					out[i].err = err
+					continue
+				}
+				out[i].items = s.items(rel, bp, data)
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
 // collect parses changes' files at the base (their From side) and at HEAD
 // (To), validating HEAD's. Invalid entities go to res.Invalid and are not
 // sent; a file at HEAD with any error holds the keys its base side defined
@@ -332,14 +388,14 @@ func (s *syncer) collect(ctx context.Context, changes []gitdiff.Change, c *colle
 	baseByFile := map[string][]Key{}
 	pathOf := map[string]string{}
 	var sources []lint.Source
-	for _, ch := range changes {
+	bases := s.readBases(ctx, changes)
+	for i, ch := range changes {
 		rel, bp, _ := s.match(ch.Path)
 		if !ch.From.IsZero() {
-			data, err := s.repo.ReadBlobMax(ch.From, safefile.MaxEntityFile)
-			if err != nil {
+			if err := bases[i].err; err != nil {
 				return fmt.Errorf("read %s at the base: %w", rel, err)
 			}
-			for _, it := range s.items(rel, bp, data) {
+			for _, it := range bases[i].items {
 				it.Paths = []string{ch.Path}
 				c.old[it.Key] = it
 				baseByFile[rel] = append(baseByFile[rel], it.Key)

@@ -18,23 +18,17 @@ func (s *syncer) commitRefs(commit gitdiff.Hash) lint.RefReader {
 }
 
 // referencing finds the entity files at head, other than those in have,
-// that reference (by a file:// value) a file that changed between base and
-// head: their entities are sent again, with the new content, although the
-// entity files did not change. A removed target makes its entity invalid
-// (held, neither sent nor deleted).
+// that reference (by a file:// value) one of other, the files under the
+// configuration root that are not entity files and changed between the
+// base and head: their entities are sent again, with the new content,
+// although the entity files did not change. A removed target makes its
+// entity invalid (held, neither sent nor deleted).
 //
 // No index of references is kept between runs: the entity files at head
 // are listed, and only those whose bytes may hold a file:// value
 // (lint.MayReference) are parsed. This runs only when some file other than
 // an entity file changed.
-func (s *syncer) referencing(base, head gitdiff.Hash, have map[string]bool) ([]gitdiff.Change, error) {
-	other, err := s.repo.Diff(base, head, func(p string) bool {
-		_, _, entityFile := s.match(p)
-		return !entityFile && strings.HasPrefix(p, s.prefix)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("compare %s with HEAD: %w", short(base.String()), err)
-	}
+func (s *syncer) referencing(other []gitdiff.Change, head gitdiff.Hash, have map[string]bool) ([]gitdiff.Change, error) {
 	if len(other) == 0 {
 		return nil, nil
 	}

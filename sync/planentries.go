@@ -2,6 +2,9 @@ package sync
 
 import (
 	"encoding/json"
+	"runtime"
+	gosync "sync"
+	"sync/atomic"
 
 	"github.com/port-gitops/port-gitops/internal/entitydiff"
 	"github.com/port-gitops/port-gitops/internal/report"
@@ -10,9 +13,13 @@ import (
 // planEntries lists, for a dry run, each entity to create, update or
 // delete, with the fields that change: against the entity Port holds when
 // Port was read (a first sync, --full, a pull request with credentials),
-// else against what the base commit defines.
+// else against what the base commit defines. The entities are compared in
+// parallel (decoding both sides is most of a dry run's cost after the
+// reading); the list keeps the plan's order.
 func (s *syncer) planEntries(plan Plan, old map[Key]Item, res *report.SyncResult) {
-	for _, it := range plan.Upserts {
+	entries := make([]report.PlanEntry, len(plan.Upserts))
+	one := func(i int) {
+		it := plan.Upserts[i]
 		e := report.PlanEntry{Action: "create", Blueprint: it.Blueprint, Identifier: it.Identifier, File: it.File, Line: it.Line, Column: it.Column}
 		before := json.RawMessage(nil)
 		if raw, ok := s.inPort[it.Blueprint][it.Identifier]; ok {
@@ -32,8 +39,22 @@ func (s *syncer) planEntries(plan Plan, old map[Key]Item, res *report.SyncResult
 		for _, ch := range changes {
 			e.Fields = append(e.Fields, report.PlanField{Field: ch.Field, Old: ch.Old, New: ch.New})
 		}
-		res.Plan = append(res.Plan, e)
+		entries[i] = e
 	}
+	workers := min(runtime.GOMAXPROCS(0), len(entries)/64+1)
+	var next atomic.Int64
+	var wg gosync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := next.Add(1) - 1; i < int64(len(entries)); i = next.Add(1) - 1 {
+				one(int(i))
+			}
+		}()
+	}
+	wg.Wait()
+	res.Plan = append(res.Plan, entries...)
 	if s.prune {
 		for _, it := range plan.Deletes {
 			res.Plan = append(res.Plan, report.PlanEntry{Action: "delete", Blueprint: it.Blueprint, Identifier: it.Identifier, File: it.File, Line: it.Line, Column: it.Column})

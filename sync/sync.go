@@ -284,8 +284,18 @@ func (s *syncer) render(res *report.SyncResult, color bool) error {
 	if err := report.RenderSync(s.opts.IO.Out, s.opts.Format, res, report.Options{Color: color, DisplayPath: s.opts.IO.DisplayPath(s.cfg.Root)}); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
+	if s.opts.IO.Env("GITHUB_STEP_SUMMARY") == "" {
+		return nil // no summary to write: none to build
+	}
 	return s.opts.IO.AppendStepSummary(report.SyncMarkdown(res))
 }
+
+// showsPlan are the formats (report.SyncFormats) that print a dry run's
+// plan, entity by entity with the fields that change: the others print
+// counts, so the plan, whose field diffs decode every changed entity on
+// both sides, is worked out only for these (TestShowsPlan keeps the list
+// true).
+var showsPlan = map[string]bool{"json": true, "markdown": true}
 
 // format returns how the entity file rel (relative to the config root) is
 // read: its rule's format, or by its name.
@@ -426,7 +436,9 @@ func (s *syncer) run(ctx context.Context) (*report.SyncResult, error) {
 		}
 		res.ComparedWithPort = s.client != nil && (b.full || cur.Pending.Everything || b.pr) && !s.opts.noCompare
 		res.Offline = s.client == nil
-		s.planEntries(plan, old, res)
+		if showsPlan[s.opts.Format] {
+			s.planEntries(plan, old, res)
+		}
 	} else {
 		runErr = s.apply(wctx, plan.Upserts, false, count, res)
 	}

@@ -111,3 +111,35 @@ func TestMayDefine(t *testing.T) {
 		}
 	}
 }
+
+// TestStagedKnownDuplicateIsNotNews: an edit of a file that already
+// defined an identifier at HEAD, which another committed file defines
+// too, does not block the commit (that duplicate is not this commit's);
+// a new blueprint for it, from the same file, is a new entity and does.
+func TestStagedKnownDuplicateIsNotNews(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed: cannot build a repository to test --staged")
+	}
+	root := t.TempDir()
+	git(t, root, "init", "-q")
+	write(t, root, map[string]string{
+		".port/blueprints/svc.json":   svcBlueprint,
+		".port/blueprints/other.json": strings.Replace(svcBlueprint, `"svc"`, `"other"`, 1),
+		"a/entity.json":               `{"identifier": "x", "blueprint": "svc"}`,
+		"b/entity.json":               `{"identifier": "x", "blueprint": "svc", "title": "first"}`,
+		"c/entity.json":               `{"identifier": "x", "blueprint": "other"}`,
+	})
+	git(t, root, "add", "-A")
+	git(t, root, "commit", "-q", "--no-verify", "-m", "base with a duplicate")
+
+	write(t, root, map[string]string{"b/entity.json": `{"identifier": "x", "blueprint": "svc", "title": "second"}`})
+	git(t, root, "add", "b/entity.json")
+	if r := runIn(t, root, Options{Staged: true}); r.err != nil || strings.Contains(r.out, "also defined") {
+		t.Fatalf("edit of a known duplicate: err=%v out=%s", r.err, r.out)
+	}
+	write(t, root, map[string]string{"b/entity.json": `{"identifier": "x", "blueprint": "other", "title": "second"}`})
+	git(t, root, "add", "b/entity.json")
+	if r := runIn(t, root, Options{Staged: true}); !errors.Is(r.err, cmdutil.ErrFindings) || !strings.Contains(r.out, `entity "x" of blueprint "other" is also defined at c/entity.json`) {
+		t.Fatalf("a new blueprint for the identifier: err=%v out=%s", r.err, r.out)
+	}
+}

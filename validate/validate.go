@@ -367,7 +367,7 @@ type staged struct {
 	// before are the HEAD versions of the changed files that HEAD has;
 	// same lists the staged entity files the commit leaves unchanged.
 	before  []lint.Source
-	same    func() []lint.Source
+	same    func() ([]lint.Source, error)
 	workers int
 	// refs reads file:// targets as staged.
 	refs lint.RefReader
@@ -421,7 +421,7 @@ func stagedSources(cfg *config.Config, opts Options) (staged, error) {
 	var (
 		files     []gitdiff.File
 		changes   []gitdiff.Change
-		unchanged func() []gitdiff.File
+		unchanged func() ([]gitdiff.File, error)
 	)
 	if only != nil || opts.All {
 		files, err = repo.StagedIn(idx, match)
@@ -453,7 +453,13 @@ func stagedSources(cfg *config.Config, opts Options) (staged, error) {
 	}
 	st.sources, st.before = toSources(files), toSources(before)
 	if unchanged != nil {
-		st.same = func() []lint.Source { return toSources(unchanged()) }
+		st.same = func() ([]lint.Source, error) {
+			files, err := unchanged()
+			if err != nil {
+				return nil, fmt.Errorf("read git index: %w", err)
+			}
+			return toSources(files), nil
+		}
 	}
 	return st, nil
 }
@@ -471,13 +477,28 @@ func stagedSources(cfg *config.Config, opts Options) (staged, error) {
 func (st staged) againstOthers(ctx context.Context, linter *lint.Linter, res *lint.Result) (*lint.Result, error) {
 	type key struct{ bp, id string }
 	old := map[key]bool{}
-	if len(st.before) > 0 {
-		prev, err := linter.Run(ctx, st.before)
-		if err != nil {
+	// Of the HEAD versions only the identities count: they are parsed,
+	// not checked (as lint names them: the entity's blueprint, else its
+	// file's; none from a file that does not parse).
+	for _, src := range st.before {
+		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		for _, e := range prev.Entities {
-			old[key{e.Blueprint, e.Identifier}] = true
+		data, err := src.Load()
+		if err != nil {
+			continue // unreadable at HEAD: it defined nothing known
+		}
+		root, _, err := entity.ParseAs(nil, entity.FormatOf(src.Format, src.File), data)
+		if err != nil {
+			continue
+		}
+		ents, _ := entity.Extract(root)
+		for _, e := range ents {
+			bp := e.Blueprint
+			if bp == "" {
+				bp = src.Blueprint
+			}
+			old[key{bp, e.Identifier}] = true
 		}
 	}
 	ids := map[string]bool{}
@@ -491,7 +512,10 @@ func (st staged) againstOthers(ctx context.Context, linter *lint.Linter, res *li
 	if len(ids) == 0 {
 		return res, nil
 	}
-	same := st.same()
+	same, err := st.same()
+	if err != nil {
+		return nil, err
+	}
 	workers := st.workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)

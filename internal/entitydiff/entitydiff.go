@@ -14,6 +14,7 @@ import (
 	"strconv"
 
 	"github.com/port-gitops/port-gitops/internal/blueprint"
+	"github.com/port-gitops/port-gitops/internal/entity"
 )
 
 // Change is one field that differs. Field is "title", "icon", "team",
@@ -92,6 +93,17 @@ func Diff(body, port json.RawMessage, bp *blueprint.Blueprint, merge bool) (chan
 
 // Decode reads JSON with numbers as json.Number.
 func Decode(raw json.RawMessage, out any) error {
+	// An object into an empty map, the common case, goes through the
+	// entity parser, whose tree gives what encoding/json would (it is
+	// stricter: invalid UTF-8, lone surrogates, deep nesting and trailing
+	// data are errors there, and left to encoding/json here). Five to ten
+	// times faster; FuzzDecode checks they agree.
+	if m, ok := out.(*map[string]any); ok && *m == nil {
+		if v, _, err := entity.Parse(raw); err == nil && v.Kind == entity.KindObject {
+			*m = v.Interface().(map[string]any)
+			return nil
+		}
+	}
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.UseNumber()
 	return d.Decode(out)

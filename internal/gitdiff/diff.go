@@ -2,8 +2,13 @@ package gitdiff
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/go-git/go-git/v5/plumbing"
 )
 
 // Diff returns the files whose content differs between commits base and
@@ -108,19 +113,29 @@ func (r *Repo) diffTrees(base, head Hash, match func(string) bool) ([]Change, er
 			out = append(out, Change{Path: path, From: from, To: to})
 		}
 	}
+	// Trees read ahead, in parallel, when a directory has many changed
+	// subdirectories.
+	ahead := map[Hash][]treeEntry{}
+	load := func(h Hash) ([]treeEntry, error) {
+		if e, ok := ahead[h]; ok {
+			return e, nil
+		}
+		return r.loadTree(h)
+	}
 	var walk func(prefix string, a, b Hash) error
 	walk = func(prefix string, a, b Hash) error {
 		if a == b {
 			return nil
 		}
-		ea, err := r.loadTree(a)
+		ea, err := load(a)
 		if err != nil {
 			return err
 		}
-		eb, err := r.loadTree(b)
+		eb, err := load(b)
 		if err != nil {
 			return err
 		}
+		r.readAhead(ea, eb, ahead)
 		i, j := 0, 0
 		for i < len(ea) || j < len(eb) {
 			var c int
@@ -172,6 +187,61 @@ func (r *Repo) diffTrees(base, head Hash, match func(string) bool) ([]Change, er
 		slices.SortFunc(out, func(a, b Change) int { return strings.Compare(a.Path, b.Path) })
 	}
 	return out, nil
+}
+
+// readAheadMin is how many changed subdirectories make readAhead worth
+// its goroutines.
+const readAheadMin = 16
+
+// readAhead reads, in parallel, the trees of the subdirectories that
+// differ between the entries of two trees (sorted as git sorts them),
+// into ahead, when there are at least readAheadMin of them. Only the mapped
+// packs and loose objects are read: a tree they do not hold, or cannot
+// read, is left out, for the walk to read (and report) in order.
+func (r *Repo) readAhead(ea, eb []treeEntry, ahead map[Hash][]treeEntry) {
+	var want []Hash
+	for i, j := 0, 0; i < len(ea) && j < len(eb); {
+		switch c := compareEntries(&ea[i], &eb[j]); {
+		case c < 0:
+			i++
+		case c > 0:
+			j++
+		default:
+			if x, y := &ea[i], &eb[j]; x.isTree() && y.isTree() && x.hash != y.hash {
+				want = append(want, x.hash, y.hash)
+			}
+			i++
+			j++
+		}
+	}
+	workers := runtime.GOMAXPROCS(0)
+	if len(want) < 2*readAheadMin || workers < 2 {
+		return
+	}
+	got := make([][]treeEntry, len(want))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := next.Add(1) - 1; i < int64(len(want)); i = next.Add(1) - 1 {
+				t, data, err := r.fast.read(want[i], -1)
+				if err != nil || t != plumbing.TreeObject {
+					continue
+				}
+				if entries, err := parseTree(data); err == nil {
+					got[i] = entries
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for i, h := range want {
+		if got[i] != nil {
+			ahead[h] = got[i]
+		}
+	}
 }
 
 // oneSide reports the files of an entry present on one side only: the entry

@@ -96,7 +96,7 @@ func openPack(idxPath string) (*pack, error) {
 		if !fi.Mode().IsRegular() {
 			return nil, fmt.Errorf("%s: not a regular file", path)
 		}
-		data, unmap, err := mapFile(f, fi.Size())
+		data, unmap, err := mapFile(f, fi.Size(), false)
 		if err != nil {
 			return nil, err
 		}
@@ -206,6 +206,18 @@ func (o *objectReader) read(h Hash, limit int64) (plumbing.ObjectType, []byte, e
 func (o *objectReader) readHash(h Hash, limit int64, depth int) (plumbing.ObjectType, []byte, error) {
 	for _, p := range o.packs {
 		if off, ok := p.find(h); ok {
+			// An object already inflated as a delta base (sync reads a
+			// file's base side, a delta of its HEAD side, first) is
+			// copied from the cache.
+			o.cacheMu.Lock()
+			entry, hit := o.cache[baseKey{p, off}]
+			o.cacheMu.Unlock()
+			if hit {
+				if limit >= 0 && int64(len(entry)-1) > limit {
+					return plumbing.InvalidObject, nil, safefile.TooLarge(int64(len(entry)-1), limit)
+				}
+				return plumbing.ObjectType(entry[0]), bytes.Clone(entry[1:]), nil
+			}
 			return o.readPacked(p, off, limit, depth)
 		}
 	}

@@ -62,6 +62,12 @@ func TestObjectReaderOracle(t *testing.T) {
 				t.Fatal(err)
 			}
 			br := bufio.NewReader(bytes.NewReader(out))
+			type object struct {
+				h    Hash
+				typ  string
+				want []byte
+			}
+			var objs []object
 			n := 0
 			for {
 				hdr, err := br.ReadString('\n')
@@ -75,17 +81,40 @@ func TestObjectReaderOracle(t *testing.T) {
 					t.Fatal(err)
 				}
 				h, _ := ParseHash(f[0])
-				typ, got, err := r.fast.read(h, -1)
-				if err != nil {
-					t.Fatalf("read %s (%s): %v", h, f[1], err)
-				}
-				if typ.String() != f[1] || !bytes.Equal(got, want[:size]) {
-					t.Fatalf("read %s: %s of %d bytes, git cat-file: %s of %d", h, typ, len(got), f[1], size)
-				}
-				n++
+				objs = append(objs, object{h, f[1], want[:size]})
 			}
-			if n < 100 {
+			// Three passes: the later ones find the delta bases in the
+			// cache, and the caller's copy is its own (zeroed after each
+			// read without harm to the next pass).
+			for pass := range 3 {
+				for _, obj := range objs {
+					typ, got, err := r.fast.read(obj.h, -1)
+					if err != nil {
+						t.Fatalf("pass %d: read %s (%s): %v", pass, obj.h, obj.typ, err)
+					}
+					if typ.String() != obj.typ || !bytes.Equal(got, obj.want) {
+						t.Fatalf("pass %d: read %s: %s of %d bytes, git cat-file: %s of %d", pass, obj.h, typ, len(got), obj.typ, len(obj.want))
+					}
+					clear(got)
+					n++
+				}
+			}
+			if n < 300 {
 				t.Fatalf("only %d objects compared", n)
+			}
+			if len(r.fast.cache) == 0 {
+				t.Fatal("no delta base was cached: the cached path is not tested")
+			}
+			// A cached object over the limit is refused too.
+			for k, entry := range r.fast.cache {
+				for _, obj := range objs {
+					if off, ok := k.p.find(obj.h); ok && off == k.off && len(entry) > 2 {
+						if _, _, err := r.fast.read(obj.h, int64(len(entry)-2)); !errors.Is(err, safefile.ErrTooLarge) {
+							t.Errorf("cached read over the limit: %v", err)
+						}
+					}
+				}
+				break
 			}
 			// A blob over the limit is refused from its header.
 			if _, _, err := r.fast.read(blob(big+"11"), 100); !errors.Is(err, safefile.ErrTooLarge) {

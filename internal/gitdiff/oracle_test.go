@@ -1,6 +1,7 @@
 package gitdiff
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -236,5 +237,61 @@ func mutate(rng *rand.Rand, tree map[string]entry, put func(string, entry), pick
 		} else {
 			put(randPath(), sub)
 		}
+	}
+}
+
+// TestDiffReadAhead: a directory with many changed subdirectories has
+// their trees read ahead in parallel; the changes are git's, packed or
+// loose, and a subdirectory's tree that is missing is still the walk's
+// *MissingObjectError, not skipped.
+func TestDiffReadAhead(t *testing.T) {
+	t.Parallel()
+	needGit(t)
+	dir := initRepo(t)
+	const dirs = 3 * readAheadMin
+	for d := range dirs {
+		writeFile(t, dir, fmt.Sprintf("svc/s%02d/entity.json", d), fmt.Sprintf(`{"d":%d}`, d))
+		writeFile(t, dir, fmt.Sprintf("svc/s%02d/src/main.go", d), "package main\n")
+	}
+	base := commitAll(t, dir, "base")
+	for d := range dirs {
+		if d%4 != 3 {
+			writeFile(t, dir, fmt.Sprintf("svc/s%02d/entity.json", d), fmt.Sprintf(`{"d":%d,"edited":true}`, d))
+		}
+	}
+	head := commitAll(t, dir, "edits")
+	want := oracleDiff(t, dir, base, head)
+	if len(want) < 2*readAheadMin {
+		t.Fatalf("fixture: %d changes, too few to read ahead", len(want))
+	}
+	check := func(t *testing.T) {
+		r := openRepo(t, dir)
+		got, err := r.Diff(base, head, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !sameChanges(got, want) {
+			t.Fatalf("Diff:\n%sgit diff-tree:\n%s", formatChanges(got), formatChanges(want))
+		}
+	}
+	t.Run("loose", check)
+	git(t, dir, "repack", "-adfq")
+	t.Run("packed", check)
+
+	// Drop the pack and keep every object but one subdirectory's tree
+	// loose: the walk, not the read-ahead, says it is missing.
+	missing, err := ParseHash(strings.TrimSpace(git(t, dir, "rev-parse", head.String()+":svc/s05")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unpackAll(t, dir)
+	hex := missing.String()
+	if err := os.Remove(filepath.Join(dir, ".git", "objects", hex[:2], hex[2:])); err != nil {
+		t.Fatal(err)
+	}
+	_, err = openRepo(t, dir).Diff(base, head, nil)
+	var m *MissingObjectError
+	if !errors.As(err, &m) || m.Hash != missing || m.Kind != "tree" {
+		t.Fatalf("Diff with tree %s missing: %v", missing, err)
 	}
 }

@@ -134,10 +134,11 @@ func TestStagedChangesOracle(t *testing.T) {
 				if want := oracleStaged(t, dir, indexFile); !equalFiles(staged, want) {
 					t.Fatalf("StagedIn:\n got %v\n git %v", staged, want)
 				}
-				changed, unchanged, err := r.StagedChanges(indexFile, nil)
+				changed, unchangedErr, err := r.StagedChanges(indexFile, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
+				unchanged := must(t, unchangedErr)
 				wantChanged := oracleStagedChanges(t, dir, indexFile)
 				if !sameChanges(changed, wantChanged) {
 					t.Fatalf("StagedChanges changed:\n%s git:\n%s", formatChanges(changed), formatChanges(wantChanged))
@@ -147,10 +148,11 @@ func TestStagedChangesOracle(t *testing.T) {
 				}
 				// A match narrows both lists.
 				match := func(p string) bool { return strings.HasSuffix(p, ".json") }
-				mc, mu, err := r.StagedChanges(indexFile, match)
+				mc, muErr, err := r.StagedChanges(indexFile, match)
 				if err != nil {
 					t.Fatal(err)
 				}
+				mu := must(t, muErr)
 				var paths []File
 				for _, c := range mc {
 					paths = append(paths, File{c.Path, c.To})
@@ -168,11 +170,7 @@ func TestStagedChangesOracle(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				idx, err := parseIndex(data, nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if countValid(idx.tree) == 0 {
+				if countValid(t, data) == 0 {
 					t.Fatal("the index has no valid cached tree: the shortcut is not tested")
 				}
 				check(t, "")
@@ -236,10 +234,11 @@ func TestStagedChangesUnbornHead(t *testing.T) {
 	writeFile(t, dir, "a.json", `{"a":1}`)
 	writeFile(t, dir, "d/b.json", `{"b":1}`)
 	git(t, dir, "add", "-A")
-	changed, unchanged, err := openRepo(t, dir).StagedChanges("", nil)
+	changed, unchangedErr, err := openRepo(t, dir).StagedChanges("", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	unchanged := must(t, unchangedErr)
 	if want := []Change{{"a.json", ZeroHash, blob(`{"a":1}`)}, {"d/b.json", ZeroHash, blob(`{"b":1}`)}}; !sameChanges(changed, want) || len(unchanged()) != 0 {
 		t.Errorf("StagedChanges() = %v, %v; want %v, nothing", changed, unchanged(), want)
 	}
@@ -298,17 +297,186 @@ func TestIndexLongPathsAndTruncation(t *testing.T) {
 	}
 }
 
-// countValid counts the valid directories of a cached tree.
-func countValid(t *cacheTree) int {
-	if t == nil {
-		return 0
+// countValid counts the valid directories of the cached trees of an index.
+func countValid(tb testing.TB, data []byte) int {
+	tb.Helper()
+	rd, err := newIndexReader(data)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for {
+		ok, err := rd.next()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if !ok {
+			break
+		}
+	}
+	ext, err := rd.extensions()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ct, err := parseCacheTree(ext)
+	if err != nil {
+		tb.Fatal(err)
 	}
 	n := 0
-	if t.valid {
-		n++
-	}
-	for _, c := range t.children {
-		n += countValid(c)
+	for i := range ct {
+		if ct.valid(i) {
+			n++
+		}
 	}
 	return n
+}
+
+// must turns a lister that may fail into one that fails the test.
+func must[T any](tb testing.TB, f func() (T, error)) func() T {
+	return func() T {
+		tb.Helper()
+		v, err := f()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return v
+	}
+}
+
+// stagedFixture is a repository whose index has cached trees, valid for
+// most directories, and a few staged changes below some of them.
+func stagedFixture(t *testing.T) (dir string, data []byte) {
+	t.Helper()
+	needGit(t)
+	dir = initRepo(t)
+	for d := range 6 {
+		for f := range 4 {
+			writeFile(t, dir, fmt.Sprintf("d%d/s/e%d.json", d, f), fmt.Sprintf(`{"d":%d,"f":%d}`, d, f))
+		}
+	}
+	writeFile(t, dir, "top.json", `{}`)
+	commitAll(t, dir, "base")
+	git(t, dir, "read-tree", "HEAD") // every directory's cached tree valid
+	git(t, dir, "update-index", "-q", "--refresh")
+	writeFile(t, dir, "d2/s/e1.json", `{"edited":true}`)
+	writeFile(t, dir, "d4/new.json", `{"new":true}`)
+	git(t, dir, "add", "d2/s/e1.json", "d4/new.json")
+	if n := countValid(t, mustRead(t, filepath.Join(dir, ".git", "index"))); n < 6 {
+		t.Fatalf("fixture: %d valid cached trees, want the unchanged directories' (at least 6)", n)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, ".git", "index"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, data
+}
+
+// TestStagedChangesGuessedTree: the cached trees are looked for from the
+// end of the index, and the guess is checked once the entries are walked.
+// A guess of git's own index is right in every version; a wrong one (the
+// cached trees of another index, all valid, which alone would hide the
+// staged changes) is found out, and the changes still match git's.
+func TestStagedChangesGuessedTree(t *testing.T) {
+	t.Parallel()
+	dir, data := stagedFixture(t)
+	want := oracleStagedChanges(t, dir, "")
+	if len(want) != 2 {
+		t.Fatalf("fixture: git sees %d staged changes, want 2", len(want))
+	}
+	for _, version := range []string{"2", "3", "4"} {
+		alt := filepath.Join(t.TempDir(), "index")
+		copyFile(t, filepath.Join(dir, ".git", "index"), alt)
+		args := []string{"update-index", "--index-version", version}
+		if version == "3" {
+			args = []string{"update-index", "--skip-worktree", "top.json"} // an extended flag
+		}
+		if _, err := gitInWith(dir, []string{"GIT_INDEX_FILE=" + alt}, nil, args...); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(alt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(b[7]) != version {
+			t.Fatalf("index version %d, want %s", b[7], version)
+		}
+		real, err := treeExtension(b)
+		if err != nil || real == nil {
+			t.Fatalf("version %s: no TREE extension (%v)", version, err)
+		}
+		if guess := guessTree(b); !sameBytes(guess, real) {
+			t.Errorf("version %s: guessTree found %d bytes at another place than the TREE extension's %d", version, len(guess), len(real))
+		}
+	}
+
+	// The cached trees of HEAD's own index: all valid, so taken alone they
+	// say nothing is staged.
+	other := filepath.Join(t.TempDir(), "index")
+	if _, err := gitInWith(dir, []string{"GIT_INDEX_FILE=" + other}, nil, "read-tree", "HEAD"); err != nil {
+		t.Fatal(err)
+	}
+	ob, err := os.ReadFile(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong, err := treeExtension(ob)
+	if err != nil || wrong == nil {
+		t.Fatalf("no TREE extension in HEAD's index (%v)", err)
+	}
+	r := openRepo(t, dir)
+	if got, _, _, err := r.compareWith(data, wrong, nil); err == nil && sameChanges(got, want) {
+		t.Fatal("the wrong cached trees give the right changes: the check below proves nothing")
+	}
+	got, err := r.compareGuess(data, wrong, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameChanges(got, want) {
+		t.Fatalf("with a wrong guess:\n%s git:\n%s", formatChanges(got), formatChanges(want))
+	}
+	// A guess that is no TREE extension at all.
+	if got, err := r.compareGuess(data, data[12:40], nil); err != nil || !sameChanges(got, want) {
+		t.Fatalf("with a malformed guess: %v, %v", formatChanges(got), err)
+	}
+}
+
+// TestStagedChangesHostileIndex: a cached tree that miscounts its entries
+// is an error that says so, and no change to any byte of the index makes
+// StagedChanges panic.
+func TestStagedChangesHostileIndex(t *testing.T) {
+	t.Parallel()
+	dir, data := stagedFixture(t)
+	r := openRepo(t, dir)
+	// The cached tree of d0 counts 4 entries; make it 5 ("4 1\n" → "5 1\n").
+	real, err := treeExtension(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := bytes.Index(real, []byte("d0\x004 1\n"))
+	if at < 0 {
+		t.Fatalf("no cached tree for d0 in %q", real)
+	}
+	bad := slices.Clone(data)
+	bad[cap(data)-cap(real)+at+len("d0\x00")] = '5' // real is a part of data
+	_, err = r.compareIndex(bad, nil)
+	if err == nil || !strings.Contains(err.Error(), "the cached tree of d0 does not count its entries") {
+		t.Fatalf("miscounting cached tree: err = %v", err)
+	}
+	rng := rand.New(rand.NewPCG(7, 7))
+	for range 1000 {
+		m := slices.Clone(data)
+		for range 1 + rng.IntN(3) {
+			m[rng.IntN(len(m))] = byte(rng.IntN(256))
+		}
+		_, _ = r.compareIndex(m, nil) // must not panic
+		_, _ = parseIndex(m, nil)
+	}
+}
+
+func mustRead(tb testing.TB, path string) []byte {
+	tb.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
 }

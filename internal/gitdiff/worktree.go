@@ -10,7 +10,7 @@ import (
 )
 
 // WorkingTree compares, for the files that satisfy match, HEAD with the
-// index and the index with the working tree, reading the index once:
+// index and the index with the working tree, mapping the index file once:
 // staged are the index's changes from HEAD (as StagedChanges), unstaged
 // the indexed files whose working-tree content is not the index's (deleted,
 // or changed), and tracked every indexed path that satisfies match, so that
@@ -26,11 +26,16 @@ func (r *Repo) WorkingTree(match func(path string) bool) (staged []Change, unsta
 	if r.root == "" {
 		return nil, nil, nil, errors.New("a bare repository has no working tree")
 	}
-	idx, err := r.readIndex("", nil)
+	m, err := r.mapIndex("")
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if staged, _, err = r.stagedChanges(idx, match); err != nil {
+	defer m.release()
+	idx, err := m.parse(nil)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if staged, err = r.stagedChanges(m, match); err != nil {
 		return nil, nil, nil, err
 	}
 	root, err := safefile.NewRoot(r.root)
