@@ -48,7 +48,7 @@ func (s *syncer) referencing(other []gitdiff.Change, head gitdiff.Hash, have map
 		}
 		rel, _, _ := s.match(f.Path)
 		format := entity.FormatAuto
-		if r := s.cfg.Match(rel); r != nil {
+		if r := s.rule(rel); r != nil {
 			format = r.FileFormat(rel)
 		}
 		root, _, err := entity.ParseAs(nil, entity.FormatOf(format, rel), data)

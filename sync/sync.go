@@ -17,6 +17,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	gosync "sync"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -253,6 +254,29 @@ type syncer struct {
 	lock   *lock        // nil: no lock (dry run, --state none)
 	// inPort holds Port's entities by blueprint and identifier, once read.
 	inPort map[string]map[string]json.RawMessage
+	// rules remembers which rule each path relative to the config root
+	// matched (nil: none): a changed file is asked about five times over
+	// a run, from several goroutines.
+	rulesMu gosync.Mutex
+	rules   map[string]*config.Rule
+}
+
+// rule returns the configuration rule that makes rel an entity file, or nil.
+func (s *syncer) rule(rel string) *config.Rule {
+	s.rulesMu.Lock()
+	r, ok := s.rules[rel]
+	s.rulesMu.Unlock()
+	if ok {
+		return r
+	}
+	r = s.cfg.Match(rel)
+	s.rulesMu.Lock()
+	if s.rules == nil {
+		s.rules = map[string]*config.Rule{}
+	}
+	s.rules[rel] = r
+	s.rulesMu.Unlock()
+	return r
 }
 
 // countInvalid counts, per blueprint, the entities that are invalid (however
@@ -300,7 +324,7 @@ var showsPlan = map[string]bool{"json": true, "markdown": true}
 // format returns how the entity file rel (relative to the config root) is
 // read: its rule's format, or by its name.
 func (s *syncer) format(rel string) entity.Format {
-	if r := s.cfg.Match(rel); r != nil {
+	if r := s.rule(rel); r != nil {
 		return r.FileFormat(rel)
 	}
 	return entity.FormatOf(entity.FormatAuto, rel)
@@ -313,7 +337,7 @@ func (s *syncer) match(p string) (rel, bp string, ok bool) {
 		return "", "", false
 	}
 	rel = strings.TrimPrefix(p, s.prefix)
-	r := s.cfg.Match(rel)
+	r := s.rule(rel)
 	if r == nil {
 		return "", "", false
 	}

@@ -147,21 +147,7 @@ func renderSyncText(w io.Writer, r *SyncResult, opts Options) error {
 		for _, c := range append(append([]SyncCounts(nil), r.Blueprints...), totalsRow(r)) {
 			rows = append(rows, []string{c.Blueprint, itoa(c.Created), itoa(c.Updated), itoa(c.Deleted), itoa(c.Unchanged), itoa(c.NotDeleted), itoa(c.Invalid), itoa(c.Failed)})
 		}
-		re := lipgloss.NewRenderer(w)
-		re.SetColorProfile(termenv.Ascii) // the table itself is never coloured
-		t := table.New().
-			Border(lipgloss.NormalBorder()).
-			BorderRow(false).
-			Headers(head...).
-			Rows(rows...).
-			StyleFunc(func(row, col int) lipgloss.Style {
-				s := re.NewStyle().Padding(0, 1)
-				if col > 0 {
-					s = s.Align(lipgloss.Right)
-				}
-				return s
-			})
-		b.WriteString(t.Render())
+		b.WriteString(countsTable(w, head, rows))
 		b.WriteByte('\n')
 	}
 	for _, f := range r.Failures {
@@ -186,6 +172,83 @@ func renderSyncText(w io.Writer, r *SyncResult, opts Options) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// countsTable draws the counts table: a box of thin lines, a header row,
+// one cell of padding each side, the first column left-aligned and the
+// others right-aligned. Cells of printable ASCII (identifiers and numbers,
+// which is what the table holds) are laid out here, in the very bytes
+// lipgloss's table gives (TestCountsTableMatchesLipgloss): lipgloss costs
+// about 2 ms and 3 MB of garbage for it, a tenth of a 500-file dry run.
+// Anything else goes through lipgloss, which knows display widths.
+func countsTable(w io.Writer, head []string, rows [][]string) string {
+	width := make([]int, len(head))
+	for _, row := range append([][]string{head}, rows...) {
+		for c, cell := range row {
+			for i := 0; i < len(cell); i++ {
+				if cell[i] < 0x20 || cell[i] > 0x7e {
+					return lipglossTable(w, head, rows)
+				}
+			}
+			width[c] = max(width[c], len(cell))
+		}
+	}
+	var b strings.Builder
+	line := func(left, mid, right string) {
+		b.WriteString(left)
+		for c, n := range width {
+			if c > 0 {
+				b.WriteString(mid)
+			}
+			b.WriteString(strings.Repeat("─", n+2))
+		}
+		b.WriteString(right)
+		b.WriteByte('\n')
+	}
+	cells := func(row []string) {
+		b.WriteString("│")
+		for c, n := range width {
+			if c > 0 {
+				b.WriteString("│")
+			}
+			pad := strings.Repeat(" ", n-len(row[c]))
+			b.WriteByte(' ')
+			if c == 0 {
+				b.WriteString(row[c] + pad)
+			} else {
+				b.WriteString(pad + row[c])
+			}
+			b.WriteByte(' ')
+		}
+		b.WriteString("│\n")
+	}
+	line("┌", "┬", "┐")
+	cells(head)
+	line("├", "┼", "┤")
+	for _, row := range rows {
+		cells(row)
+	}
+	line("└", "┴", "┘")
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// lipglossTable is countsTable drawn by lipgloss.
+func lipglossTable(w io.Writer, head []string, rows [][]string) string {
+	re := lipgloss.NewRenderer(w)
+	re.SetColorProfile(termenv.Ascii) // the table itself is never coloured
+	t := table.New().
+		Border(lipgloss.NormalBorder()).
+		BorderRow(false).
+		Headers(head...).
+		Rows(rows...).
+		StyleFunc(func(row, col int) lipgloss.Style {
+			s := re.NewStyle().Padding(0, 1)
+			if col > 0 {
+				s = s.Align(lipgloss.Right)
+			}
+			return s
+		})
+	return t.Render()
 }
 
 func totalsRow(r *SyncResult) SyncCounts {
