@@ -8,9 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
-
 	"github.com/port-gitops/port-gitops/internal/entity"
 )
 
@@ -370,8 +367,6 @@ func isIndex(s string) bool {
 	}
 	return true
 }
-
-var printer = message.NewPrinter(language.English)
 
 func plural(n int, one, many string) string {
 	if n == 1 {

@@ -160,9 +160,29 @@ func (s *enumSet) list() string {
 func listSome(first []string, n int) string {
 	out := strings.Join(first, ", ")
 	if more := n - len(first); more > 0 {
-		out += printer.Sprintf(" and %d more", more)
+		out += " and " + groupDigits(strconv.Itoa(more)) + " more"
 	}
 	return out
+}
+
+// groupDigits writes a whole number's digits in groups of three:
+// 499995 → 499,995.
+func groupDigits(digits string) string {
+	if len(digits) <= 3 {
+		return digits
+	}
+	var b strings.Builder
+	head := len(digits) % 3
+	if head > 0 {
+		b.WriteString(digits[:head])
+	}
+	for i := head; i < len(digits); i += 3 {
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(digits[i : i+3])
+	}
+	return b.String()
 }
 
 // valueText shows a parsed value in a message as jsonText shows a decoded

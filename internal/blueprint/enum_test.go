@@ -2,6 +2,7 @@ package blueprint
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -57,7 +58,7 @@ func TestEnumMessageNamesAFew(t *testing.T) {
 		bp := enumBlueprint(t, n)
 		more := ""
 		if n > 5 {
-			more = fmt.Sprintf(" and %s more", printer.Sprintf("%d", n-5))
+			more = fmt.Sprintf(" and %s more", printer.Sprintf("%d", n-5)) // the library's grouping
 		}
 		first := `"v0", "v1", "v2", "v3", "v4"`
 		if n == 3 {
@@ -140,5 +141,13 @@ func TestBigEnumWithoutType(t *testing.T) {
 	want := `enum /properties/k @41: k: 7 is not one of "v0", "v1", "v2", "v3", "v4" and 59 more`
 	if len(got) != 1 || got[0] != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestGroupDigitsAsThePrinter(t *testing.T) {
+	for _, n := range []int{0, 5, 99, 999, 1000, 9999, 12345, 100000, 999999, 1000000, 1234567, 987654321012} {
+		if got, want := groupDigits(strconv.Itoa(n)), printer.Sprintf("%d", n); got != want {
+			t.Errorf("groupDigits(%d) = %q, want %q", n, got, want)
+		}
 	}
 }

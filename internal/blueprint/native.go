@@ -676,9 +676,7 @@ func (s *schemaNode) checkNumber(v *entity.Value, w *walker) {
 			return
 		}
 		if r, ok := new(big.Rat).SetString(v.Num); ok && !new(big.Rat).Quo(r, s.multipleOf).IsInt() {
-			got, _ := r.Float64()
-			want, _ := s.multipleOf.Float64()
-			w.fail(v, "schema", "%s", printer.Sprintf("multipleOf: got %v, want %v", got, want))
+			w.fail(v, "schema", "%s is not a multiple of %s", ratText(r), ratText(s.multipleOf))
 		}
 	}
 }

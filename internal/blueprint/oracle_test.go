@@ -9,6 +9,8 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 
 	"github.com/port-gitops/port-gitops/internal/entity"
 )
@@ -199,8 +201,12 @@ func leaves(ve *jsonschema.ValidationError) []*jsonschema.ValidationError {
 	return out
 }
 
+// printer is how the library's own messages are printed.
+var printer = message.NewPrinter(language.English)
+
 // describe returns a rule name and a message for one validation error, as
-// port-gitops did.
+// port-gitops did (multipleOf aside: the library's message printed numbers
+// as 1.234567×10⁰⁶, port-gitops's says "... is not a multiple of ...").
 func describe(ve *jsonschema.ValidationError) (string, string) {
 	switch k := ve.ErrorKind.(type) {
 	case *kind.Type:
@@ -213,6 +219,8 @@ func describe(ve *jsonschema.ValidationError) (string, string) {
 		return "enum", fmt.Sprintf("%s is not one of %s", jsonText(k.Got), listSome(want, len(k.Want)))
 	case *kind.Const:
 		return "const", fmt.Sprintf("must be %s", jsonText(k.Want))
+	case *kind.MultipleOf:
+		return "schema", fmt.Sprintf("%s is not a multiple of %s", ratText(k.Got), ratText(k.Want))
 	case *kind.Format:
 		msg := fmt.Sprintf("%s is not a valid %s", jsonText(k.Got), k.Want)
 		switch {
