@@ -122,7 +122,14 @@ func (s *syncer) buildPlan(ctx context.Context, b baseChoice, head gitdiff.Hash,
 	// matter to entity files that reference them (file://).
 	var others []gitdiff.Change
 	if !b.full {
-		all, err := s.repo.Diff(b.hash, head, func(p string) bool { return strings.HasPrefix(p, s.prefix) })
+		// The blobs of changed entity files are read ahead as the walk
+		// finds them, while it goes on comparing trees.
+		all, err := s.repo.DiffEach(b.hash, head, func(p string) bool { return strings.HasPrefix(p, s.prefix) }, func(ch gitdiff.Change) {
+			if matchFn(ch.Path) {
+				s.repo.Prefetch(ch.From, safefile.MaxEntityFile)
+				s.repo.Prefetch(ch.To, safefile.MaxEntityFile)
+			}
+		})
 		if err != nil {
 			return Plan{}, nil, fmt.Errorf("compare %s with HEAD: %w", short(b.hash.String()), err)
 		}

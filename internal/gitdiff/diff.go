@@ -25,6 +25,14 @@ import (
 // shallow clone that holds both commits; a commit or tree it lacks is a
 // *MissingObjectError.
 func (r *Repo) Diff(base, head Hash, match func(path string) bool) ([]Change, error) {
+	return r.DiffEach(base, head, match, nil)
+}
+
+// DiffEach is Diff that also calls each (when not nil) with every change as
+// the walk finds it, in no particular order, before Diff returns them all.
+// each runs while the Repo is locked: it may call Prefetch, and no other
+// method of the Repo.
+func (r *Repo) DiffEach(base, head Hash, match func(path string) bool, each func(Change)) ([]Change, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	baseTree, err := r.commitTree(base)
@@ -35,7 +43,7 @@ func (r *Repo) Diff(base, head Hash, match func(path string) bool) ([]Change, er
 	if err != nil {
 		return nil, fmt.Errorf("diff %s %s: %w", short(base), short(head), err)
 	}
-	changes, err := r.diffTrees(baseTree, headTree, match)
+	changes, err := r.diffTrees(baseTree, headTree, match, each)
 	if err != nil {
 		return nil, fmt.Errorf("diff %s %s: %w", short(base), short(head), err)
 	}
@@ -46,7 +54,7 @@ func (r *Repo) Diff(base, head Hash, match func(path string) bool) ([]Change, er
 func (r *Repo) DiffTrees(base, head Hash, match func(path string) bool) ([]Change, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	changes, err := r.diffTrees(base, head, match)
+	changes, err := r.diffTrees(base, head, match, nil)
 	if err != nil {
 		return nil, fmt.Errorf("diff trees %s %s: %w", short(base), short(head), err)
 	}
@@ -106,11 +114,14 @@ func (r *Repo) commitTree(h Hash) (Hash, error) {
 // diffTrees walks the two trees side by side in git's entry order and
 // descends only into subtrees whose hashes differ, so the cost follows the
 // size of the change, not of the repository. r.mu must be held.
-func (r *Repo) diffTrees(base, head Hash, match func(string) bool) ([]Change, error) {
+func (r *Repo) diffTrees(base, head Hash, match func(string) bool, each func(Change)) ([]Change, error) {
 	var out []Change
 	emit := func(path string, from, to Hash) {
 		if match == nil || match(path) {
 			out = append(out, Change{Path: path, From: from, To: to})
+			if each != nil {
+				each(out[len(out)-1])
+			}
 		}
 	}
 	// Trees read ahead, in parallel, when a directory has many changed

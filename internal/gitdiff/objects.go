@@ -150,6 +150,9 @@ func (r *Repo) ReadBlob(h Hash) ([]byte, error) {
 // errors.Is(err, safefile.ErrTooLarge), found from the object's header
 // before its content is read.
 func (r *Repo) ReadBlobMax(h Hash, limit int64) ([]byte, error) {
+	if data, ok := r.takePrefetched(h, limit); ok {
+		return data, nil
+	}
 	// The mapped packs need no lock of the Repo: blobs are read in
 	// parallel.
 	switch t, data, err := r.fast.read(h, limit); {

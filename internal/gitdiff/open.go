@@ -31,6 +31,7 @@ type Repo struct {
 	st     *filesystem.Storage
 	closed bool
 	fast   *objectReader // tried first; safe for concurrent use on its own
+	pre    prefetcher    // blobs read ahead (Prefetch)
 
 	gitDir    string // per-worktree git directory (HEAD, index)
 	commonDir string // shared git directory (objects, refs, config)
@@ -122,6 +123,7 @@ func (r *Repo) Close() error {
 		return nil
 	}
 	r.closed = true
+	r.stopPrefetch()
 	if err := errors.Join(r.fast.close(), r.st.Close()); err != nil {
 		return fmt.Errorf("close repository: %w", err)
 	}
