@@ -25,6 +25,7 @@ import (
 	"github.com/port-gitops/port-gitops/hooks"
 	"github.com/port-gitops/port-gitops/initcmd"
 	"github.com/port-gitops/port-gitops/internal/cmdutil"
+	"github.com/port-gitops/port-gitops/internal/gctune"
 	"github.com/port-gitops/port-gitops/schemas"
 	entitysync "github.com/port-gitops/port-gitops/sync"
 	"github.com/port-gitops/port-gitops/validate"
@@ -45,6 +46,7 @@ var (
 var readOnly = map[string]bool{"validate": true, "version": true, "__complete": true}
 
 func main() {
+	gctune.Start(os.Getenv)
 	if len(os.Args) > 1 && readOnly[os.Args[1]] {
 		os.Exit(run(context.Background(), os.Args, os.Stdin, os.Stdout, os.Stderr, os.Getenv))
 	}
