@@ -6,7 +6,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
-// prefetchBudget bounds the bytes of blobs read ahead and not yet taken.
+// prefetchBudget bounds the bytes of blobs read ahead and not yet taken
+// (give or take the one blob being read).
 const prefetchBudget = 64 << 20
 
 // prefetcher reads blobs ahead, on one goroutine, from the mapped packs and
@@ -68,6 +69,17 @@ func (r *Repo) prefetchWorker() {
 	for {
 		p.mu.Lock()
 		if len(p.queue) == 0 || p.stopped {
+			p.running = false
+			p.mu.Unlock()
+			return
+		}
+		if p.held >= prefetchBudget {
+			// Nobody has taken enough of what was read: the rest of the
+			// queue is left to the readers (none waits for these).
+			for _, q := range p.queue {
+				close(q.done)
+			}
+			p.queue = nil
 			p.running = false
 			p.mu.Unlock()
 			return

@@ -119,7 +119,8 @@ func readBlobT(t *testing.T, r *Repo, h Hash) []byte {
 	return data
 }
 
-// Prefetch keeps to its budget: past it, blobs are read when asked for.
+// Prefetch keeps to its budget: past it, blobs are read when asked for,
+// and a queue the readers have not caught up with is dropped.
 func TestPrefetchBudget(t *testing.T) {
 	t.Parallel()
 	dir, commits := prefetchRepo(t)
@@ -139,5 +140,54 @@ func TestPrefetchBudget(t *testing.T) {
 	r.pre.mu.Unlock()
 	if n != 0 {
 		t.Fatalf("%d blobs queued beyond the budget", n)
+	}
+}
+
+func TestPrefetchDropsTheQueueOverBudget(t *testing.T) {
+	t.Parallel()
+	dir, commits := prefetchRepo(t)
+	r := openRepo(t, dir)
+	files, err := r.Files(commits[len(commits)-1], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Queue everything while the worker cannot start, then put the
+	// budget over as if nobody had taken what was read.
+	r.pre.mu.Lock()
+	r.pre.running = true // no worker is started by Prefetch
+	r.pre.mu.Unlock()
+	for _, f := range files {
+		r.Prefetch(f.Hash, -1)
+	}
+	r.pre.mu.Lock()
+	queued := len(r.pre.queue)
+	r.pre.held = prefetchBudget
+	r.pre.wg.Add(1)
+	r.pre.mu.Unlock()
+	if queued < 5 {
+		t.Fatalf("only %d blobs queued", queued)
+	}
+	r.prefetchWorker()
+	r.pre.mu.Lock()
+	left, running, held := len(r.pre.queue), r.pre.running, r.pre.held
+	started := 0
+	for _, e := range r.pre.entries {
+		if e.started {
+			started++
+		}
+	}
+	r.pre.held = 0
+	r.pre.mu.Unlock()
+	if left != 0 || running || held != prefetchBudget || started != 0 {
+		t.Fatalf("over budget the worker left %d queued (running %v) and read %d blobs (%d bytes over)", left, running, started, held-prefetchBudget)
+	}
+	// Every blob still reads, by the reader itself.
+	fresh := openRepo(t, dir)
+	for _, f := range files {
+		got, err := r.ReadBlob(f.Hash)
+		want, werr := fresh.ReadBlob(f.Hash)
+		if (err != nil) != (werr != nil) || !bytes.Equal(got, want) {
+			t.Fatalf("%s: %v / %v", f.Path, err, werr)
+		}
 	}
 }
