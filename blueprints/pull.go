@@ -23,6 +23,7 @@ import (
 	"github.com/port-gitops/port-gitops/internal/editorschema"
 	"github.com/port-gitops/port-gitops/internal/entity"
 	"github.com/port-gitops/port-gitops/internal/portapi"
+	"github.com/port-gitops/port-gitops/internal/portflags"
 	"github.com/port-gitops/port-gitops/internal/safefile"
 	"github.com/port-gitops/port-gitops/internal/walk"
 )
@@ -72,15 +73,11 @@ Examples:
    port-gitops blueprints pull
    port-gitops blueprints pull microservice system
    port-gitops blueprints pull --check        # exit 1 when the cache is stale`,
-			Flags: []cli.Flag{
+			Flags: append([]cli.Flag{
 				&cli.StringFlag{Name: "config", Usage: "configuration `FILE`", Destination: &opts.ConfigPath},
 				&cli.BoolFlag{Name: "all", Usage: "every blueprint of the organisation", Destination: &opts.All},
 				&cli.BoolFlag{Name: "check", Usage: "compare with the cache and write nothing; exit 1 when it is stale", Destination: &opts.Check},
-				&cli.StringFlag{Name: "api-url", Usage: "Port API `URL` (default: by --region, else PORT_BASE_URL, else eu)", Destination: &opts.APIURL},
-				&cli.StringFlag{Name: "region", Usage: "Port region: eu (default) or us", Destination: &opts.Region},
-				&cli.StringFlag{Name: "rate-limit-budget", Usage: cmdutil.RateLimitBudgetUsage, Destination: &opts.RateLimitBudget},
-				&cli.BoolFlag{Name: "verbose", Usage: "log each API request to stderr (never credentials)", Destination: &opts.Verbose},
-			},
+			}, portflags.Flags(&opts.APIURL, &opts.Region, &opts.RateLimitBudget, &opts.Verbose)...),
 			Action: func(c *cli.Context) error {
 				opts.IDs = c.Args().Slice()
 				return Pull(c.Context, opts)

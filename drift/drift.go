@@ -28,6 +28,7 @@ import (
 	"github.com/port-gitops/port-gitops/internal/gitdiff"
 	"github.com/port-gitops/port-gitops/internal/lint"
 	"github.com/port-gitops/port-gitops/internal/portapi"
+	"github.com/port-gitops/port-gitops/internal/portflags"
 	"github.com/port-gitops/port-gitops/internal/safefile"
 )
 
@@ -73,14 +74,10 @@ Examples:
    port-gitops drift
    port-gitops drift --format markdown >> "$GITHUB_STEP_SUMMARY"
    port-gitops drift --format json | jq '.changed[].identifier'`,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "config", Usage: "configuration `FILE` (default: .port/gitops.yaml, looked up)", Destination: &opts.ConfigPath},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text, json, markdown", Destination: &opts.Format},
-			&cli.StringFlag{Name: "api-url", Usage: "Port API `URL` (default: by --region, else PORT_BASE_URL, else eu)", Destination: &opts.APIURL},
-			&cli.StringFlag{Name: "region", Usage: "Port region: eu (default) or us", Destination: &opts.Region},
-			&cli.StringFlag{Name: "rate-limit-budget", Usage: cmdutil.RateLimitBudgetUsage, Destination: &opts.RateLimitBudget},
-			&cli.BoolFlag{Name: "verbose", Usage: "log each API request to stderr (never credentials)", Destination: &opts.Verbose},
-		},
+		}, portflags.Flags(&opts.APIURL, &opts.Region, &opts.RateLimitBudget, &opts.Verbose)...),
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
 				return cmdutil.Usagef("drift takes no arguments, got %q", c.Args().First())

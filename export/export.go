@@ -26,6 +26,7 @@ import (
 	"github.com/port-gitops/port-gitops/internal/cmdutil"
 	"github.com/port-gitops/port-gitops/internal/config"
 	"github.com/port-gitops/port-gitops/internal/portapi"
+	"github.com/port-gitops/port-gitops/internal/portflags"
 )
 
 // Layouts and formats export writes.
@@ -85,18 +86,14 @@ Examples:
    port-gitops export --all --format yaml
    port-gitops export service --layout blueprint --dir catalog
    port-gitops export service --query '{"combinator":"and","rules":[{"property":"$team","operator":"containsAny","value":["payments"]}]}'`,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "config", Usage: "configuration `FILE` (default: .port/gitops.yaml, looked up)", Destination: &opts.ConfigPath},
 			&cli.BoolFlag{Name: "all", Usage: "every blueprint of the organisation", Destination: &opts.All},
 			&cli.StringFlag{Name: "dir", Usage: "`DIR` to write into (default: the repository root)", Destination: &opts.Dir},
 			&cli.StringFlag{Name: "format", Value: "json", Usage: "file `FORMAT`: json, yaml (entity.json or port.yml)", Destination: &opts.Format},
 			&cli.StringFlag{Name: "layout", Value: LayoutEntity, Usage: "`LAYOUT`: entity, blueprint (a file per entity, or a list per blueprint)", Destination: &opts.Layout},
 			&cli.StringFlag{Name: "query", Usage: "a Port search rule set as `JSON`, to export a subset", Destination: &opts.Query},
-			&cli.StringFlag{Name: "api-url", Usage: "Port API `URL` (default: by --region, else PORT_BASE_URL, else eu)", Destination: &opts.APIURL},
-			&cli.StringFlag{Name: "region", Usage: "Port region: eu (default) or us", Destination: &opts.Region},
-			&cli.StringFlag{Name: "rate-limit-budget", Usage: cmdutil.RateLimitBudgetUsage, Destination: &opts.RateLimitBudget},
-			&cli.BoolFlag{Name: "verbose", Usage: "log each API request to stderr (never credentials)", Destination: &opts.Verbose},
-		},
+		}, portflags.Flags(&opts.APIURL, &opts.Region, &opts.RateLimitBudget, &opts.Verbose)...),
 		Action: func(c *cli.Context) error {
 			opts.Blueprints = c.Args().Slice()
 			if pull != nil {
