@@ -10,13 +10,12 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	gosync "sync"
-	"sync/atomic"
 
 	"github.com/port-gitops/port-gitops/internal/cmdutil"
 	"github.com/port-gitops/port-gitops/internal/entity"
 	"github.com/port-gitops/port-gitops/internal/gitdiff"
 	"github.com/port-gitops/port-gitops/internal/lint"
+	"github.com/port-gitops/port-gitops/internal/parallel"
 	"github.com/port-gitops/port-gitops/internal/portapi"
 	"github.com/port-gitops/port-gitops/internal/report"
 	"github.com/port-gitops/port-gitops/internal/safefile"
@@ -357,33 +356,23 @@ type baseSide struct {
 // their order.
 func (s *syncer) readBases(ctx context.Context, changes []gitdiff.Change) []baseSide {
 	out := make([]baseSide, len(changes))
-	workers := min(runtime.GOMAXPROCS(0), len(changes)/32+1)
-	var next atomic.Int64
-	var wg gosync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := next.Add(1) - 1; i < int64(len(changes)); i = next.Add(1) - 1 {
-				ch := changes[i]
-				if ch.From.IsZero() {
-					continue
-				}
-				if err := ctx.Err(); err != nil {
-					out[i].err = err
-					continue
-				}
-				rel, bp, _ := s.match(ch.Path)
-				data, err := s.repo.ReadBlobMax(ch.From, safefile.MaxEntityFile)
-				if err != nil {
-					out[i].err = err
-					continue
-				}
-				out[i].items = s.items(rel, bp, data)
-			}
-		}()
-	}
-	wg.Wait()
+	parallel.For(len(changes), min(runtime.GOMAXPROCS(0), len(changes)/32+1), func(i int) {
+		ch := changes[i]
+		if ch.From.IsZero() {
+			return
+		}
+		if err := ctx.Err(); err != nil {
+			out[i].err = err
+			return
+		}
+		rel, bp, _ := s.match(ch.Path)
+		data, err := s.repo.ReadBlobMax(ch.From, safefile.MaxEntityFile)
+		if err != nil {
+			out[i].err = err
+			return
+		}
+		out[i].items = s.items(rel, bp, data)
+	})
 	return out
 }
 

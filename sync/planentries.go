@@ -3,10 +3,9 @@ package sync
 import (
 	"encoding/json"
 	"runtime"
-	gosync "sync"
-	"sync/atomic"
 
 	"github.com/port-gitops/port-gitops/internal/entitydiff"
+	"github.com/port-gitops/port-gitops/internal/parallel"
 	"github.com/port-gitops/port-gitops/internal/report"
 )
 
@@ -41,19 +40,7 @@ func (s *syncer) planEntries(plan Plan, old map[Key]Item, res *report.SyncResult
 		}
 		entries[i] = e
 	}
-	workers := min(runtime.GOMAXPROCS(0), len(entries)/64+1)
-	var next atomic.Int64
-	var wg gosync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := next.Add(1) - 1; i < int64(len(entries)); i = next.Add(1) - 1 {
-				one(int(i))
-			}
-		}()
-	}
-	wg.Wait()
+	parallel.For(len(entries), min(runtime.GOMAXPROCS(0), len(entries)/64+1), one)
 	res.Plan = append(res.Plan, entries...)
 	if s.prune {
 		for _, it := range plan.Deletes {

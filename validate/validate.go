@@ -16,8 +16,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -29,6 +27,7 @@ import (
 	"github.com/port-gitops/port-gitops/internal/entity"
 	"github.com/port-gitops/port-gitops/internal/gitdiff"
 	"github.com/port-gitops/port-gitops/internal/lint"
+	"github.com/port-gitops/port-gitops/internal/parallel"
 	"github.com/port-gitops/port-gitops/internal/report"
 	"github.com/port-gitops/port-gitops/internal/safefile"
 	"github.com/port-gitops/port-gitops/internal/walk"
@@ -522,26 +521,17 @@ func (st staged) againstOthers(ctx context.Context, linter *lint.Linter, res *li
 	}
 	keep := make([]bool, len(same))
 	data := make([][]byte, len(same))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(workers, len(same)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := next.Add(1) - 1; i < int64(len(same)); i = next.Add(1) - 1 {
-				if ctx.Err() != nil {
-					return
-				}
-				b, err := same[i].Load()
-				// An unreadable file defines nothing that can be known;
-				// it is not this commit's to report.
-				if err == nil && (!plain || mayDefine(b, ids)) {
-					keep[i], data[i] = true, b
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	parallel.For(len(same), workers, func(i int) {
+		if ctx.Err() != nil {
+			return
+		}
+		b, err := same[i].Load()
+		// An unreadable file defines nothing that can be known; it is not
+		// this commit's to report.
+		if err == nil && (!plain || mayDefine(b, ids)) {
+			keep[i], data[i] = true, b
+		}
+	})
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -5,10 +5,9 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/port-gitops/port-gitops/internal/parallel"
 )
 
 // Diff returns the files whose content differs between commits base and
@@ -230,24 +229,15 @@ func (r *Repo) readAhead(ea, eb []treeEntry, ahead map[Hash][]treeEntry) {
 		return
 	}
 	got := make([][]treeEntry, len(want))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := next.Add(1) - 1; i < int64(len(want)); i = next.Add(1) - 1 {
-				t, data, err := r.fast.read(want[i], -1)
-				if err != nil || t != plumbing.TreeObject {
-					continue
-				}
-				if entries, err := parseTree(data); err == nil {
-					got[i] = entries
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	parallel.For(len(want), workers, func(i int) {
+		t, data, err := r.fast.read(want[i], -1)
+		if err != nil || t != plumbing.TreeObject {
+			return
+		}
+		if entries, err := parseTree(data); err == nil {
+			got[i] = entries
+		}
+	})
 	for i, h := range want {
 		if got[i] != nil {
 			ahead[h] = got[i]

@@ -17,12 +17,12 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/port-gitops/port-gitops/internal/blueprint"
 	"github.com/port-gitops/port-gitops/internal/config"
 	"github.com/port-gitops/port-gitops/internal/entity"
+	"github.com/port-gitops/port-gitops/internal/parallel"
 	"github.com/port-gitops/port-gitops/internal/report"
 	"github.com/port-gitops/port-gitops/internal/safefile"
 )
@@ -101,29 +101,9 @@ func (l *Linter) Run(ctx context.Context, sources []Source) (*Result, error) {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	return l.RunParallel(ctx, func(check func(Source)) error {
-		if workers == 1 || len(sources) <= 1 {
-			// One file (a pre-commit hook's usual run) is checked right
-			// here: a goroutine of its own would cost a stack and a
-			// thread's wake-up for nothing.
-			for _, src := range sources {
-				check(src)
-			}
-			return nil
-		}
-		var (
-			next atomic.Int64
-			wg   sync.WaitGroup
-		)
-		for range min(workers, len(sources)) {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := next.Add(1) - 1; i < int64(len(sources)); i = next.Add(1) - 1 {
-					check(sources[i])
-				}
-			}()
-		}
-		wg.Wait()
+		// One file (a pre-commit hook's usual run) is checked on this
+		// goroutine: parallel.For starts none for a single item.
+		parallel.For(len(sources), workers, func(i int) { check(sources[i]) })
 		return nil
 	})
 }
