@@ -97,11 +97,7 @@ func runCheck(ctx context.Context, opts CheckOptions) error {
 	}
 	cache, err := blueprint.OpenCacheIn(cfg.Root, cfg.BlueprintDir)
 	if err != nil {
-		var le *blueprint.LoadError
-		if errors.As(err, &le) {
-			return cmdutil.Usage(err)
-		}
-		return err
+		return cmdutil.CacheError(err)
 	}
 	root, err := safefile.NewRoot(cfg.Root)
 	if err != nil {

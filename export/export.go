@@ -466,7 +466,7 @@ func pullMissing(ctx context.Context, opts Options, cfg *config.Config, bps []st
 	}
 	cache, err := blueprint.OpenCacheIn(cfg.Root, cfg.BlueprintDir)
 	if err != nil {
-		return cmdutil.Usage(err)
+		return cmdutil.CacheError(err)
 	}
 	var missing []string
 	for _, bp := range bps {

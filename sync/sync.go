@@ -152,11 +152,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	cache, err := blueprint.OpenCacheIn(cfg.Root, cfg.BlueprintDir)
 	if err != nil {
-		var le *blueprint.LoadError
-		if errors.As(err, &le) {
-			return cmdutil.Usage(err)
-		}
-		return err
+		return cmdutil.CacheError(err)
 	}
 	repo, err := gitdiff.Open(cfg.Root)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/port-gitops/port-gitops/internal/blueprint"
 	"github.com/port-gitops/port-gitops/internal/config"
 	"github.com/port-gitops/port-gitops/internal/entity"
 	"github.com/port-gitops/port-gitops/internal/portapi"
@@ -85,6 +86,18 @@ func ConfigError(err error) error {
 		return err
 	}
 	return Usage(err)
+}
+
+// CacheError is ConfigError for an error opening the blueprint cache: a
+// broken cache (*blueprint.LoadError, such as a cache directory that leads
+// outside the repository) is a usage error (exit 2); anything else, an
+// I/O error, could not run.
+func CacheError(err error) error {
+	var le *blueprint.LoadError
+	if errors.As(err, &le) {
+		return Usage(err)
+	}
+	return err
 }
 
 // Usagef formats a usage or configuration error (exit 2).
