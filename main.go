@@ -121,7 +121,7 @@ func newApp(io *cmdutil.IO) *cli.App {
 			export.NewCommand(io, v, func(ctx context.Context, o *export.Options, ids []string) error {
 				// export pulls the blueprints it needs with pull's own code.
 				return blueprints.Pull(ctx, blueprints.Options{IO: io, ConfigPath: o.ConfigPath, IDs: ids,
-					APIURL: o.APIURL, Region: o.Region, RateLimitBudget: o.RateLimitBudget, Verbose: o.Verbose, Version: v})
+					Port: o.Port, Version: v})
 			}),
 			drift.NewCommand(io, v),
 			hooks.NewCommand(io),

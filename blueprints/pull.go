@@ -30,18 +30,14 @@ import (
 
 // Options are the pull command's inputs.
 type Options struct {
-	IO         *cmdutil.IO
-	ConfigPath string
-	IDs        []string
-	All        bool
-	Check      bool
-	APIURL     string
-	Region     string
-	// RateLimitBudget is --rate-limit-budget ("": the environment's or 10m).
-	RateLimitBudget string
-	Verbose         bool
-	Version         string
-	retry           portapi.RetryPolicy // tests shorten the waits
+	IO             *cmdutil.IO
+	ConfigPath     string
+	IDs            []string
+	All            bool
+	Check          bool
+	portflags.Port // --api-url, --region, --rate-limit-budget, --verbose
+	Version        string
+	retry          portapi.RetryPolicy // tests shorten the waits
 }
 
 // NewCommand returns the blueprints command.
@@ -77,7 +73,7 @@ Examples:
 				&cli.StringFlag{Name: "config", Usage: "configuration `FILE`", Destination: &opts.ConfigPath},
 				&cli.BoolFlag{Name: "all", Usage: "every blueprint of the organisation", Destination: &opts.All},
 				&cli.BoolFlag{Name: "check", Usage: "compare with the cache and write nothing; exit 1 when it is stale", Destination: &opts.Check},
-			}, portflags.Flags(&opts.APIURL, &opts.Region, &opts.RateLimitBudget, &opts.Verbose)...),
+			}, opts.Port.Flags()...),
 			Action: func(c *cli.Context) error {
 				opts.IDs = c.Args().Slice()
 				return Pull(c.Context, opts)
@@ -124,10 +120,9 @@ func Pull(ctx context.Context, opts Options) error {
 	if err != nil {
 		return cmdutil.ConfigError(err)
 	}
-	client, err := cmdutil.PortClient(opts.IO, cmdutil.PortOptions{
-		APIURL: opts.APIURL, Region: opts.Region, Verbose: opts.Verbose, Version: opts.Version, Retry: opts.retry,
-		RateLimitBudget: opts.RateLimitBudget,
-	})
+	po := opts.Port.Client(opts.Version)
+	po.Retry = opts.retry
+	client, err := cmdutil.PortClient(opts.IO, po)
 	if err != nil {
 		return err
 	}

@@ -37,14 +37,11 @@ var Formats = []string{"text", "json", "markdown"}
 
 // Options are the drift command's inputs.
 type Options struct {
-	IO              *cmdutil.IO
-	ConfigPath      string
-	Format          string
-	APIURL          string
-	Region          string
-	RateLimitBudget string
-	Verbose         bool
-	Version         string
+	IO             *cmdutil.IO
+	ConfigPath     string
+	Format         string
+	portflags.Port // --api-url, --region, --rate-limit-budget, --verbose
+	Version        string
 	// Client replaces the client built from the environment (tests).
 	Client *portapi.Client
 }
@@ -77,7 +74,7 @@ Examples:
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "config", Usage: "configuration `FILE` (default: .port/gitops.yaml, looked up)", Destination: &opts.ConfigPath},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text, json, markdown", Destination: &opts.Format},
-		}, portflags.Flags(&opts.APIURL, &opts.Region, &opts.RateLimitBudget, &opts.Verbose)...),
+		}, opts.Port.Flags()...),
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
 				return cmdutil.Usagef("drift takes no arguments, got %q", c.Args().First())
@@ -151,10 +148,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	client := opts.Client
 	if client == nil {
-		client, err = cmdutil.PortClient(opts.IO, cmdutil.PortOptions{
-			APIURL: opts.APIURL, Region: opts.Region, Verbose: opts.Verbose, Version: opts.Version,
-			RateLimitBudget: opts.RateLimitBudget,
-		})
+		client, err = cmdutil.PortClient(opts.IO, opts.Port.Client(opts.Version))
 		if err != nil {
 			return err
 		}

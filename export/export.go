@@ -37,20 +37,16 @@ const (
 
 // Options are the export command's inputs.
 type Options struct {
-	IO         *cmdutil.IO
-	ConfigPath string
-	Blueprints []string
-	All        bool
-	Dir        string // --dir ("": the repository root)
-	Format     string // json or yaml
-	Layout     string // entity or blueprint
-	Query      string // a Port search rule set, as JSON
-	APIURL     string
-	Region     string
-	// RateLimitBudget is --rate-limit-budget ("": the environment's or 10m).
-	RateLimitBudget string
-	Verbose         bool
-	Version         string
+	IO             *cmdutil.IO
+	ConfigPath     string
+	Blueprints     []string
+	All            bool
+	Dir            string // --dir ("": the repository root)
+	Format         string // json or yaml
+	Layout         string // entity or blueprint
+	Query          string // a Port search rule set, as JSON
+	portflags.Port        // --api-url, --region, --rate-limit-budget, --verbose
+	Version        string
 	// Pull fetches blueprints into the cache, as `blueprints pull ID...`
 	// does (main.go gives it); nil skips that step.
 	Pull func(ctx context.Context, ids []string) error
@@ -93,7 +89,7 @@ Examples:
 			&cli.StringFlag{Name: "format", Value: "json", Usage: "file `FORMAT`: json, yaml (entity.json or port.yml)", Destination: &opts.Format},
 			&cli.StringFlag{Name: "layout", Value: LayoutEntity, Usage: "`LAYOUT`: entity, blueprint (a file per entity, or a list per blueprint)", Destination: &opts.Layout},
 			&cli.StringFlag{Name: "query", Usage: "a Port search rule set as `JSON`, to export a subset", Destination: &opts.Query},
-		}, portflags.Flags(&opts.APIURL, &opts.Region, &opts.RateLimitBudget, &opts.Verbose)...),
+		}, opts.Port.Flags()...),
 		Action: func(c *cli.Context) error {
 			opts.Blueprints = c.Args().Slice()
 			if pull != nil {
@@ -151,10 +147,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	client := opts.Client
 	if client == nil {
-		client, err = cmdutil.PortClient(opts.IO, cmdutil.PortOptions{
-			APIURL: opts.APIURL, Region: opts.Region, Verbose: opts.Verbose, Version: opts.Version,
-			RateLimitBudget: opts.RateLimitBudget,
-		})
+		client, err = cmdutil.PortClient(opts.IO, opts.Port.Client(opts.Version))
 		if err != nil {
 			return err
 		}

@@ -47,10 +47,7 @@ type Options struct {
 	Concurrency      int
 	Format           string
 	Color            string
-	APIURL           string
-	Region           string
-	RateLimitBudget  string // --rate-limit-budget ("": PORT_GITOPS_RATE_LIMIT_BUDGET, else 10m)
-	Verbose          bool
+	portflags.Port   // --api-url, --region, --rate-limit-budget, --verbose
 	Version          string
 	// noCompare makes a sync without a base (the first, --full) upsert
 	// every entity instead of only those that differ from Port's.
@@ -112,7 +109,7 @@ Examples:
 			&cli.IntFlag{Name: "concurrency", Value: 4, Usage: "bulk requests in flight at once", Destination: &opts.Concurrency, Action: func(_ *cli.Context, n int) error { return cmdutil.CheckConcurrency(n) }},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text, json, markdown (a pull-request comment)", Destination: &opts.Format},
 			&cli.StringFlag{Name: "color", Value: "auto", Usage: "colour `WHEN`: auto, always, never", Destination: &opts.Color},
-		}, portflags.Flags(&opts.APIURL, &opts.Region, &opts.RateLimitBudget, &opts.Verbose)...),
+		}, opts.Port.Flags()...),
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
 				return cmdutil.Usagef("sync takes no arguments, got %q", c.Args().First())
@@ -228,10 +225,9 @@ func checkOptions(o *Options) error {
 }
 
 func newClient(opts Options) (*portapi.Client, error) {
-	return cmdutil.PortClient(opts.IO, cmdutil.PortOptions{
-		APIURL: opts.APIURL, Region: opts.Region, Verbose: opts.Verbose, Version: opts.Version,
-		Retry: opts.retry, Concurrency: opts.Concurrency, RateLimitBudget: opts.RateLimitBudget,
-	})
+	po := opts.Port.Client(opts.Version)
+	po.Retry, po.Concurrency = opts.retry, opts.Concurrency
+	return cmdutil.PortClient(opts.IO, po)
 }
 
 type syncer struct {
