@@ -41,7 +41,7 @@ type prefetched struct {
 // it as Diff finds changed entity files, so that the blobs inflate on the
 // second core while the trees are still being compared.
 func (r *Repo) Prefetch(h Hash, limit int64) {
-	if h.IsZero() || r.fast == nil {
+	if h.IsZero() {
 		return
 	}
 	p := &r.pre
@@ -105,7 +105,8 @@ func (r *Repo) prefetchWorker() {
 	}
 }
 
-// take returns blob h if it was read ahead within limit, and forgets it.
+// takePrefetched returns blob h if it was read ahead within limit, and
+// forgets it.
 func (r *Repo) takePrefetched(h Hash, limit int64) ([]byte, bool) {
 	p := &r.pre
 	p.mu.Lock()
@@ -134,8 +135,9 @@ func (r *Repo) takePrefetched(h Hash, limit int64) ([]byte, bool) {
 	return e.data, true
 }
 
-// stopPrefetch stops reading ahead and waits for the blob being read: the
-// packs it reads from are about to be unmapped.
+// stopPrefetch stops reading ahead, waits for the worker to end (the fast
+// reader's own lock already keeps a read from outliving the mapping) and
+// drops what was read and not taken.
 func (r *Repo) stopPrefetch() {
 	p := &r.pre
 	p.mu.Lock()

@@ -29,8 +29,8 @@ func prefetchRepo(t *testing.T) (string, []Hash) {
 }
 
 // Blobs read ahead are exactly what a read gives, taken once, within the
-// reader's limit, and whatever was never taken is dropped at Close without
-// a read of unmapped packs.
+// reader's limit, and whatever was never taken is dropped at Close, the
+// worker ended.
 func TestPrefetchGivesWhatAReadGives(t *testing.T) {
 	t.Parallel()
 	dir, commits := prefetchRepo(t)
@@ -94,8 +94,8 @@ func TestPrefetchGivesWhatAReadGives(t *testing.T) {
 		t.Fatalf("ReadBlobMax(100) of a %d-byte blob read ahead: %v, want ErrTooLarge", len(readBlobT(t, fresh, bigBlob)), err)
 	}
 
-	// Close with a queue of blobs not yet read: it waits for the one being
-	// read and drops the rest.
+	// Close with a queue of blobs not yet read: it ends the worker and
+	// drops the rest.
 	for _, ch := range changes {
 		r.Prefetch(ch.To, -1)
 		r.Prefetch(ch.From, -1)
