@@ -40,7 +40,7 @@ type sentinel struct {
 
 func arm() {
 	runtime.SetFinalizer(&sentinel{}, func(*sentinel) {
-		if Live() > liveLimit {
+		if live() > liveLimit {
 			debug.SetGCPercent(100)
 			return
 		}
@@ -48,9 +48,9 @@ func arm() {
 	})
 }
 
-// Live returns the heap bytes the last collection found live (0 before
+// live returns the heap bytes the last collection found live (0 before
 // the first).
-func Live() uint64 {
+func live() uint64 {
 	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	metrics.Read(s)
 	if s[0].Value.Kind() != metrics.KindUint64 {

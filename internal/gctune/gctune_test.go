@@ -33,7 +33,7 @@ func TestStartRaisesThenRestoresTheDefault(t *testing.T) {
 	}
 	time.Sleep(10 * time.Millisecond) // finalizers run on their own goroutine
 	if got := debug.SetGCPercent(percent); got != percent {
-		t.Fatalf("with %d bytes live, GOGC = %d, want %d", Live(), got, percent)
+		t.Fatalf("with %d bytes live, GOGC = %d, want %d", live(), got, percent)
 	}
 	// A live heap over the limit brings the default back.
 	keep := make([]byte, liveLimit+(8<<20))
@@ -49,7 +49,7 @@ func TestStartRaisesThenRestoresTheDefault(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("with %d bytes live, GOGC is still %d", Live(), percent)
+			t.Fatalf("with %d bytes live, GOGC is still %d", live(), percent)
 		}
 	}
 	runtime.KeepAlive(keep)

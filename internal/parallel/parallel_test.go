@@ -21,12 +21,17 @@ func TestForCallsEachIndexOnce(t *testing.T) {
 }
 
 func TestForRunsOneWorkerOnTheCaller(t *testing.T) {
-	// With one worker the body may use the caller's state unguarded: a
-	// data race here would show under -race.
-	sum := 0
-	For(100, 1, func(i int) { sum += i })
-	if sum != 4950 {
-		t.Fatalf("sum = %d", sum)
+	// One worker is the caller itself: the items come in order, and the
+	// body may use the caller's state unguarded.
+	var order []int
+	For(100, 1, func(i int) { order = append(order, i) })
+	for i, got := range order {
+		if got != i {
+			t.Fatalf("call %d was for item %d: not run in order on the caller", i, got)
+		}
+	}
+	if len(order) != 100 {
+		t.Fatalf("%d calls, want 100", len(order))
 	}
 }
 
